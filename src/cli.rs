@@ -1,0 +1,114 @@
+//! The command line (SPEC §4, stable interface): definitions only. The work
+//! is in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::checksum_file::Ecosystem;
+use crate::trust::TrustLevel;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pgp-pkg",
+    version,
+    about = "OpenPGP author signatures and a web of trust for Hex (mix) and Composer packages"
+)]
+pub struct Cli {
+    /// The pgp-pkg home: keyring, own keys, trust settings [default: the platform's data directory]
+    #[arg(long, global = true, env = "PGP_PKG_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage keys: your own and other people's certificates
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Print a package's checksum file, the text that signatures cover
+    Checksum {
+        /// A Hex .tar, a Composer .zip, or a directory
+        package: PathBuf,
+        #[command(flatten)]
+        identity: IdentityArgs,
+    },
+    /// Write a detached, armored signature over a package's checksum file
+    Sign {
+        package: PathBuf,
+        /// Your own key to sign with (fingerprint or key ID) [default: your only key]
+        #[arg(long, value_name = "FPR")]
+        key: Option<String>,
+        /// Where to write the signature ("-" for stdout) [default: PACKAGE.asc]
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Sign through the installed gpg (its agent, pinentry and tokens) instead
+        #[arg(long)]
+        gpg: bool,
+        #[command(flatten)]
+        identity: IdentityArgs,
+    },
+    /// Verify one package against its signatures and your keyring
+    Verify {
+        package: PathBuf,
+        /// The signature file [default: PACKAGE.asc beside the package]
+        #[arg(long, value_name = "FILE")]
+        signature: Option<PathBuf>,
+        #[command(flatten)]
+        trust: MinTrustArgs,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        identity: IdentityArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a new Ed25519 signing key and keep it as your own (ultimately trusted)
+    Generate {
+        #[arg(long, value_name = "\"Name <email>\"")]
+        user_id: String,
+    },
+    /// Import certificates, secret keys and revocation certificates (armored or binary)
+    Import {
+        /// Files to read; "-" reads standard input
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// List every certificate with its user IDs and their validity
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a certificate, armored
+    Export {
+        #[arg(value_name = "FPR")]
+        fingerprint: String,
+    },
+}
+
+/// Who the package is, where the package cannot say it itself.
+#[derive(Debug, Args, Default, Clone)]
+pub struct IdentityArgs {
+    #[arg(long, value_parser = parse_ecosystem)]
+    pub ecosystem: Option<Ecosystem>,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long = "version", value_name = "VERSION")]
+    pub pkg_version: Option<String>,
+}
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct MinTrustArgs {
+    /// Require a good signature at this trust or above (never, unknown, marginal, full, ultimate)
+    #[arg(long, env = "PGP_PKG_MIN_TRUST", value_name = "LEVEL")]
+    pub min_trust: Option<TrustLevel>,
+}
+
+fn parse_ecosystem(s: &str) -> Result<Ecosystem, String> {
+    Ecosystem::parse(s).map_err(|e| e.to_string())
+}

@@ -1,0 +1,134 @@
+//! `checksum`, `sign` and `verify`: one package at a time.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+
+use super::Verdict;
+use crate::cli::IdentityArgs;
+use crate::home::Home;
+use crate::keyring::Keyring;
+use crate::package::{read_package, IdentityHints, Limits, ReadPackage};
+use crate::policy::{decide, Evidence, Policy};
+use crate::report::Report;
+use crate::signature_source::{beside, locate, signed_checksums_path};
+use crate::signing;
+use crate::trust::{OwnKeysOnly, TrustLevel};
+use crate::verify::gather_evidence;
+
+fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
+    let hints = IdentityHints {
+        ecosystem: identity.ecosystem,
+        name: identity.name.clone(),
+        version: identity.pkg_version.clone(),
+    };
+    read_package(package, &hints, &Limits::from_env()?)
+}
+
+pub fn checksum(package: &Path, identity: &IdentityArgs) -> Result<Verdict> {
+    let read = read(package, identity)?;
+    print!("{}", read.checksum_file.render());
+    for e in &read.integrity_errors {
+        eprintln!("pgp-pkg: {}: {e}", package.display());
+    }
+    Ok(if read.integrity_errors.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    })
+}
+
+pub fn sign(
+    home: &Home,
+    package: &Path,
+    key: Option<&str>,
+    output: Option<&Path>,
+    use_gpg: bool,
+    identity: &IdentityArgs,
+) -> Result<Verdict> {
+    let read = read(package, identity)?;
+    if !read.integrity_errors.is_empty() {
+        anyhow::bail!(
+            "refusing to sign a damaged package: {}",
+            read.integrity_errors.join("; ")
+        );
+    }
+    let text = read.checksum_file.render();
+    let armored = if use_gpg {
+        signing::sign_with_gpg(key, text.as_bytes())?
+    } else {
+        let keyring = Keyring::load(home)?;
+        let fpr = signing::choose_own_key(&keyring, key)?;
+        signing::sign_with_own_key(home, &fpr, text.as_bytes())?
+    };
+    let output: PathBuf = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| beside(package, ".asc"));
+    if output == Path::new("-") {
+        std::io::stdout().write_all(armored.as_bytes())?;
+        return Ok(Verdict::Pass);
+    }
+    write_file(&output, armored.as_bytes())?;
+    // Publishing the signed checksum file beside the signature lets verifiers
+    // name the files that changed, not just say that something did.
+    let checksums = signed_checksums_path(&output);
+    write_file(&checksums, text.as_bytes())?;
+    eprintln!(
+        "pgp-pkg: signed {}: wrote {} and {}",
+        read.checksum_file.package,
+        output.display(),
+        checksums.display()
+    );
+    Ok(Verdict::Pass)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn verify(
+    home: &Home,
+    package: &Path,
+    signature: Option<&Path>,
+    min_trust: Option<TrustLevel>,
+    json: bool,
+    identity: &IdentityArgs,
+) -> Result<Verdict> {
+    let read = read(package, identity)?;
+    let keyring = Keyring::load(home)?;
+    let trust = OwnKeysOnly {
+        own: keyring.own_keys(),
+    };
+    let found = locate(package, signature)?;
+    let evidence = gather_evidence(
+        &read.checksum_file,
+        found,
+        &keyring,
+        &trust,
+        SystemTime::now(),
+    );
+    let malformed = matches!(evidence, Evidence::Unreadable(_));
+    let policy = Policy { min_trust };
+    let report = Report {
+        packages: vec![decide(
+            &read.checksum_file.package,
+            &read.integrity_errors,
+            &evidence,
+            &policy,
+        )],
+    };
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_human());
+    }
+    Ok(if malformed {
+        Verdict::BadInput
+    } else if report.passes() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    })
+}

@@ -1,0 +1,122 @@
+//! The pgp-pkg home (SPEC §3): where it is, how it is locked, and how files in
+//! it are replaced atomically so a crash or a concurrent run never leaves a
+//! half-written keyring.
+//!
+//! Layout:
+//! - `keyring.pgp`: every known certificate, public parts only (binary OpenPGP).
+//! - `secret/FINGERPRINT.pgp`: the user's own keys with their secrets (mode 0600).
+//! - `lock`: held exclusively by writers for the whole read-modify-write.
+//!
+//! Readers take no lock: files are only ever replaced by `rename`, so a reader
+//! sees either the old or the new file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+pub struct Home {
+    root: PathBuf,
+}
+
+/// Proof that the caller holds the home's write lock; released on drop.
+pub struct WriteLock {
+    _file: fs::File,
+}
+
+impl Home {
+    /// `--home` (clap also reads `PGP_PKG_HOME` into it), else the platform's
+    /// data directory.
+    pub fn resolve(explicit: Option<PathBuf>) -> Result<Home> {
+        let root = match explicit {
+            Some(p) => p,
+            None => directories::ProjectDirs::from("org", "pgp-pkg", "pgp-pkg")
+                .context("cannot determine a home directory: pass --home or set PGP_PKG_HOME")?
+                .data_dir()
+                .to_path_buf(),
+        };
+        Ok(Home { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn keyring_path(&self) -> PathBuf {
+        self.root.join("keyring.pgp")
+    }
+
+    pub fn secret_dir(&self) -> PathBuf {
+        self.root.join("secret")
+    }
+
+    /// Creates the home if needed and takes the write lock, waiting for other
+    /// writers to finish.
+    pub fn lock(&self) -> Result<WriteLock> {
+        create_private_dir(&self.root)?;
+        let path = self.root.join("lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        // std's advisory lock (flock on Unix); released when the file is closed.
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(WriteLock { _file: file })
+    }
+
+    /// Replaces `path` (inside the home) with `bytes` in one rename.
+    /// `private` files are readable by the owner only, from their first byte on.
+    pub fn write_atomic(
+        &self,
+        _lock: &WriteLock,
+        path: &Path,
+        bytes: &[u8],
+        private: bool,
+    ) -> Result<()> {
+        let dir = path.parent().context("path without a parent")?;
+        if private {
+            create_private_dir(dir)?;
+        } else {
+            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        // tempfile creates files with mode 0600 already; public files are widened.
+        #[cfg(unix)]
+        if !private {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o644))?;
+        }
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+}

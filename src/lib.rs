@@ -1,0 +1,16 @@
+//! pgp-pkg: OpenPGP author signatures and a web of trust for Hex (mix) and
+//! Composer packages. See `docs/architecture.md` for how the modules fit.
+
+pub mod checksum_file;
+pub mod cli;
+pub mod commands;
+pub mod erlang_term;
+pub mod home;
+pub mod keyring;
+pub mod package;
+pub mod policy;
+pub mod report;
+pub mod signature_source;
+pub mod signing;
+pub mod trust;
+pub mod verify;

@@ -1,0 +1,172 @@
+//! What pgp-pkg tells the user about packages: statuses (SPEC §4), the JSON
+//! form (stable interface) and the human form.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::checksum_file::PackageId;
+use crate::trust::TrustLevel;
+
+/// A package's verdict. The words are the stable interface of SPEC §4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Ok,
+    Unsigned,
+    BadSignature,
+    ChecksumMismatch,
+    MissingPackage,
+    UnknownKey,
+    Revoked,
+    Expired,
+    WeakCrypto,
+    BelowPolicy,
+    Unverifiable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Unsigned => "unsigned",
+            Status::BadSignature => "bad-signature",
+            Status::ChecksumMismatch => "checksum-mismatch",
+            Status::MissingPackage => "missing-package",
+            Status::UnknownKey => "unknown-key",
+            Status::Revoked => "revoked",
+            Status::Expired => "expired",
+            Status::WeakCrypto => "weak-crypto",
+            Status::BelowPolicy => "below-policy",
+            Status::Unverifiable => "unverifiable",
+        }
+    }
+}
+
+/// One signature's line in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignerReport {
+    /// The signer's certificate fingerprint, or the issuer the signature
+    /// names when the key is not in the keyring.
+    pub fingerprint: String,
+    /// The (sub)key that made the signature, when known.
+    pub signing_key: Option<String>,
+    pub user_id: Option<String>,
+    /// A trust level when the signature is good, else the failure status.
+    pub trust: String,
+    pub status: Status,
+    pub created: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// One package's line in the report (SPEC §4 JSON fields, plus `passes`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PackageReport {
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    pub status: Status,
+    /// The best trust among good signatures; the status word when there is none.
+    pub trust: String,
+    pub signers: Vec<SignerReport>,
+    pub reasons: Vec<String>,
+    /// Whether the package meets the policy in force.
+    pub passes: bool,
+}
+
+impl PackageReport {
+    pub fn new(package: &PackageId) -> Self {
+        PackageReport {
+            ecosystem: package.ecosystem.to_string(),
+            name: package.name.clone(),
+            version: package.version.clone(),
+            status: Status::Unsigned,
+            trust: Status::Unsigned.as_str().to_string(),
+            signers: Vec::new(),
+            reasons: Vec::new(),
+            passes: false,
+        }
+    }
+
+    pub fn trust_level(&self) -> Option<TrustLevel> {
+        self.trust.parse().ok()
+    }
+}
+
+/// The whole report of a `verify` or `verify-tree` run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub packages: Vec<PackageReport>,
+}
+
+impl Report {
+    pub fn passes(&self) -> bool {
+        self.packages.iter().all(|p| p.passes)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("reports always serialize")
+    }
+
+    /// The report for people: one block per package, then a summary line.
+    pub fn to_human(&self) -> String {
+        let mut out = String::new();
+        for p in &self.packages {
+            let mark = if !p.passes {
+                "FAIL"
+            } else if p.status == Status::Ok && p.trust_level() >= Some(TrustLevel::Full) {
+                "ok"
+            } else {
+                "warn"
+            };
+            let _ = writeln!(
+                out,
+                "[{mark}] {} {} {}: {} (trust: {})",
+                p.ecosystem,
+                p.name,
+                p.version,
+                p.status.as_str(),
+                p.trust
+            );
+            for s in &p.signers {
+                let who = s.user_id.as_deref().unwrap_or("(no user ID)");
+                let _ = writeln!(
+                    out,
+                    "    signer {} {who}: {} (trust: {})",
+                    s.fingerprint,
+                    s.status.as_str(),
+                    s.trust
+                );
+                if let Some(key) = s.signing_key.as_ref().filter(|k| **k != s.fingerprint) {
+                    let _ = writeln!(out, "      signed with subkey {key}");
+                }
+                if let Some(reason) = &s.reason {
+                    let _ = writeln!(out, "      {reason}");
+                }
+            }
+            for r in &p.reasons {
+                let _ = writeln!(out, "    - {r}");
+            }
+        }
+        out.push_str(&self.summary());
+        out.push('\n');
+        out
+    }
+
+    /// `3 packages: 1 ok, 1 with warnings, 1 failed`.
+    pub fn summary(&self) -> String {
+        let total = self.packages.len();
+        let failed = self.packages.iter().filter(|p| !p.passes).count();
+        let warned = self
+            .packages
+            .iter()
+            .filter(|p| {
+                p.passes && !(p.status == Status::Ok && p.trust_level() >= Some(TrustLevel::Full))
+            })
+            .count();
+        let ok = total - failed - warned;
+        let noun = if total == 1 { "package" } else { "packages" };
+        let verdict = if failed > 0 { "FAILED" } else { "passed" };
+        format!("{verdict}: {total} {noun}: {ok} ok, {warned} with warnings, {failed} failed")
+    }
+}

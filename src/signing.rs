@@ -1,0 +1,120 @@
+//! Making detached, armored signatures over a checksum file: with one of the
+//! user's own keys, or through the installed `gpg` (where authors' keys
+//! usually live, often on a token).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use anyhow::{bail, Context, Result};
+use openpgp::armor;
+use openpgp::cert::prelude::*;
+use openpgp::packet::signature::SignatureBuilder;
+use openpgp::packet::Packet;
+use openpgp::policy::StandardPolicy;
+use openpgp::serialize::Serialize;
+use openpgp::types::SignatureType;
+use openpgp::Fingerprint;
+use sequoia_openpgp as openpgp;
+
+use crate::home::Home;
+use crate::keyring::{read_secret, Keyring};
+
+/// Picks the own key to sign with: `--key`, else the only one there is.
+pub fn choose_own_key(keyring: &Keyring, requested: Option<&str>) -> Result<Fingerprint> {
+    let own = keyring.own_keys();
+    match requested {
+        Some(query) => {
+            let cert = keyring.lookup(query)?;
+            if !own.contains(&cert.fingerprint()) {
+                bail!("{query} is not one of your own keys (no secret key in the home): sign with --gpg, or import the secret key");
+            }
+            Ok(cert.fingerprint())
+        }
+        None => match own.len() {
+            0 => bail!("you have no signing key: create one with `pgp-pkg key generate`, import one, or sign with --gpg"),
+            1 => Ok(own.iter().next().expect("one key").clone()),
+            _ => bail!(
+                "you have several keys ({}): choose one with --key",
+                own.iter().map(|f| f.to_hex()).collect::<Vec<_>>().join(", ")
+            ),
+        },
+    }
+}
+
+/// Signs `data` with the user's own key `fpr`, returning the armored signature.
+pub fn sign_with_own_key(home: &Home, fpr: &Fingerprint, data: &[u8]) -> Result<String> {
+    let tsk = read_secret(home, fpr)?
+        .with_context(|| format!("the secret key {fpr} is missing from the home"))?;
+    let policy = StandardPolicy::new();
+    let now = SystemTime::now();
+    let valid = tsk
+        .with_policy(&policy, now)
+        .with_context(|| format!("key {fpr} is not valid now"))?;
+    let key = valid
+        .keys()
+        .secret()
+        .alive()
+        .revoked(false)
+        .for_signing()
+        .next()
+        .with_context(|| {
+            format!("key {fpr} has no usable signing (sub)key: expired, revoked or missing")
+        })?;
+    if key.key().secret().is_encrypted() {
+        bail!("the secret key {} is protected by a passphrase, which pgp-pkg does not handle: sign with --gpg", key.key().fingerprint());
+    }
+    let mut signer = key.key().clone().into_keypair()?;
+    let sig = SignatureBuilder::new(SignatureType::Binary).sign_message(&mut signer, data)?;
+    armor_signature(Packet::from(sig))
+}
+
+fn armor_signature(packet: Packet) -> Result<String> {
+    let mut out = Vec::new();
+    let mut writer = armor::Writer::new(&mut out, armor::Kind::Signature)?;
+    packet.serialize(&mut writer)?;
+    writer.finalize()?;
+    Ok(String::from_utf8(out).expect("armor is ASCII"))
+}
+
+/// Signs `data` through `gpg --detach-sign --armor`, honouring `GNUPGHOME`
+/// and gpg's own agent and pinentry.
+pub fn sign_with_gpg(key: Option<&str>, data: &[u8]) -> Result<String> {
+    let mut cmd = Command::new(std::env::var_os("PGP_PKG_GPG").unwrap_or_else(|| "gpg".into()));
+    cmd.args(["--detach-sign", "--armor", "--output", "-"]);
+    if let Some(key) = key {
+        cmd.args(["--local-user", key]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run gpg (is GnuPG installed? PGP_PKG_GPG names another binary)")?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let input = data.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output()?;
+    feeder
+        .join()
+        .expect("stdin writer")
+        .context("writing to gpg")?;
+    if !output.status.success() {
+        bail!(
+            "gpg failed to sign: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    String::from_utf8(output.stdout).context("gpg wrote a non-ASCII signature")
+}
+
+/// Generates a new Ed25519 signing key (see docs/crypto-backend.md for why
+/// Ed25519), returning it with its secrets.
+pub fn generate_key(user_id: &str) -> Result<Cert> {
+    let (cert, _revocation) = CertBuilder::new()
+        .set_cipher_suite(CipherSuite::Cv25519)
+        .add_userid(user_id)
+        .add_signing_subkey()
+        .generate()?;
+    Ok(cert)
+}

@@ -1,0 +1,95 @@
+//! Trust levels (SPEC §3) and the model that assigns them to certificates.
+//!
+//! Until the web of trust lands, the model is deliberately simple: the user's
+//! own keys are `ultimate`, every other key is `unknown`. Everything that asks
+//! for trust goes through [`TrustModel`], so the web of trust replaces one
+//! implementation, not its callers.
+
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::bail;
+use sequoia_openpgp::Fingerprint;
+use serde::Serialize;
+
+/// How much the user believes a key belongs to whom it says. Ordered:
+/// `never < unknown < marginal < full < ultimate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustLevel {
+    Never,
+    Unknown,
+    Marginal,
+    Full,
+    Ultimate,
+}
+
+impl TrustLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrustLevel::Never => "never",
+            TrustLevel::Unknown => "unknown",
+            TrustLevel::Marginal => "marginal",
+            TrustLevel::Full => "full",
+            TrustLevel::Ultimate => "ultimate",
+        }
+    }
+}
+
+impl fmt::Display for TrustLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl FromStr for TrustLevel {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        Ok(match s {
+            "never" => TrustLevel::Never,
+            "unknown" => TrustLevel::Unknown,
+            "marginal" => TrustLevel::Marginal,
+            "full" => TrustLevel::Full,
+            "ultimate" => TrustLevel::Ultimate,
+            other => bail!("unknown trust level {other:?} (expected never, unknown, marginal, full or ultimate)"),
+        })
+    }
+}
+
+/// Answers "how far is this key authenticated?".
+pub trait TrustModel {
+    fn key_trust(&self, cert: &Fingerprint) -> TrustLevel;
+}
+
+/// The model before the web of trust: own keys are ultimate, all others unknown.
+pub struct OwnKeysOnly<'k> {
+    pub own: &'k std::collections::BTreeSet<Fingerprint>,
+}
+
+impl TrustModel for OwnKeysOnly<'_> {
+    fn key_trust(&self, cert: &Fingerprint) -> TrustLevel {
+        if self.own.contains(cert) {
+            TrustLevel::Ultimate
+        } else {
+            TrustLevel::Unknown
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_are_ordered_as_the_spec_says() {
+        use TrustLevel::*;
+        let mut levels = vec![Ultimate, Never, Full, Unknown, Marginal];
+        levels.sort();
+        assert_eq!(levels, vec![Never, Unknown, Marginal, Full, Ultimate]);
+        for l in levels {
+            assert_eq!(l.as_str().parse::<TrustLevel>().unwrap(), l);
+        }
+        assert!("trusted".parse::<TrustLevel>().is_err());
+    }
+}

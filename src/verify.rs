@@ -1,0 +1,403 @@
+//! Checking detached signatures over a checksum file against the keyring.
+//!
+//! Sequoia does the cryptography and the certificate validation; this module
+//! decides *which* failure a signature has, so the user gets a precise status
+//! (SPEC §4). Revocation and expiry are judged at verification time, never at
+//! the creation time a signature claims: a thief can backdate.
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::{bail, Context, Result};
+use openpgp::cert::prelude::*;
+use openpgp::packet::{Packet, Signature};
+use openpgp::parse::{PacketParser, PacketParserResult, Parse};
+use openpgp::policy::{HashAlgoSecurity, NullPolicy, Policy, StandardPolicy};
+use openpgp::types::{PublicKeyAlgorithm, RevocationStatus, SignatureType};
+use openpgp::{Fingerprint, KeyHandle};
+use sequoia_openpgp as openpgp;
+
+use crate::checksum_file::ChecksumFile;
+use crate::keyring::Keyring;
+use crate::policy::{Evidence, SignedDiff};
+use crate::signature_source::SignatureFile;
+use crate::trust::{TrustLevel, TrustModel};
+
+/// How far a signature's clock may run ahead of ours.
+const CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// The verdict on one signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Cryptographically good, by a valid key; `trust` is the key's.
+    Good {
+        trust: TrustLevel,
+    },
+    /// No key in the keyring issued it.
+    UnknownKey,
+    /// Does not verify over this checksum file, or cannot be checked at all.
+    Bad(String),
+    Revoked(String),
+    Expired(String),
+    WeakCrypto(String),
+}
+
+/// One signature and what is known about its signer.
+#[derive(Clone, Debug)]
+pub struct SignatureCheck {
+    /// The issuer as named by the signature (fingerprint if present, else key ID).
+    pub issuer: String,
+    /// The signer's certificate (primary key), when it is in the keyring.
+    pub cert: Option<Fingerprint>,
+    /// The (sub)key that made the signature.
+    pub signing_key: Option<Fingerprint>,
+    pub user_id: Option<String>,
+    pub created: Option<SystemTime>,
+    pub outcome: Outcome,
+}
+
+/// Reads every signature in a detached-signature file (armored or binary).
+/// Anything else in it is an error: a signature file is not a place for keys.
+pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>> {
+    let mut sigs = Vec::new();
+    let mut ppr = PacketParser::from_bytes(bytes).context("not an OpenPGP signature")?;
+    while let PacketParserResult::Some(pp) = ppr {
+        let (packet, next) = pp.next().context("malformed OpenPGP signature")?;
+        ppr = next;
+        match packet {
+            Packet::Signature(sig) => sigs.push(sig),
+            Packet::Marker(_) => {}
+            Packet::Unknown(u) => bail!("unreadable OpenPGP packet ({}): {}", u.tag(), u.error()),
+            other => bail!("expected only signatures, found a {} packet", other.tag()),
+        }
+    }
+    if sigs.is_empty() {
+        bail!("no OpenPGP signature found");
+    }
+    Ok(sigs)
+}
+
+/// Checks each signature over `data`, at time `now`.
+pub fn check_signatures(
+    data: &[u8],
+    sigs: &[Signature],
+    keyring: &Keyring,
+    trust: &dyn TrustModel,
+    now: SystemTime,
+) -> Vec<SignatureCheck> {
+    let policy = StandardPolicy::at(now);
+    sigs.iter()
+        .map(|sig| check_one(data, sig, keyring, trust, &policy, now))
+        .collect()
+}
+
+/// Everything known about a package's signatures, ready for the policy.
+pub fn gather_evidence(
+    package: &ChecksumFile,
+    found: Result<SignatureFile, String>,
+    keyring: &Keyring,
+    trust: &dyn TrustModel,
+    now: SystemTime,
+) -> Evidence {
+    let file = match found {
+        Ok(file) => file,
+        Err(looked) => return Evidence::Unsigned(looked),
+    };
+    let sigs = match parse_signatures(&file.bytes) {
+        Ok(sigs) => sigs,
+        Err(e) => return Evidence::Unreadable(format!("{}: {e:#}", file.path.display())),
+    };
+    let checks = check_signatures(package.render().as_bytes(), &sigs, keyring, trust, now);
+    let signed_diff = if checks.iter().any(|c| matches!(c.outcome, Outcome::Bad(_)))
+        && !checks
+            .iter()
+            .any(|c| matches!(c.outcome, Outcome::Good { .. }))
+    {
+        file.signed_checksums
+            .as_deref()
+            .and_then(|text| explain_mismatch(package, text, &sigs, keyring, trust, now))
+    } else {
+        None
+    };
+    Evidence::Checked {
+        checks,
+        signed_diff,
+    }
+}
+
+/// When the signed checksum file verifies, it says what changed. It is
+/// attacker-supplied until its signature checks out, so nothing is read from
+/// it before that.
+fn explain_mismatch(
+    package: &ChecksumFile,
+    signed_text: &str,
+    sigs: &[Signature],
+    keyring: &Keyring,
+    trust: &dyn TrustModel,
+    now: SystemTime,
+) -> Option<SignedDiff> {
+    let authentic = check_signatures(signed_text.as_bytes(), sigs, keyring, trust, now)
+        .iter()
+        .any(|c| matches!(c.outcome, Outcome::Good { .. }));
+    if !authentic {
+        return None;
+    }
+    let signed = ChecksumFile::parse(signed_text).ok()?;
+    if signed.package != package.package {
+        return Some(SignedDiff::OtherPackage(signed.package.to_string()));
+    }
+    let mut lines = package.diff_contents(&signed).describe();
+    if signed.hex != package.hex {
+        let show = |h: &Option<crate::checksum_file::HexChecksums>| match h {
+            Some(h) => format!("inner {} / outer {}", h.inner, h.outer),
+            None => "none".to_string(),
+        };
+        lines.push(format!(
+            "Hex checksums signed: {}; found: {}",
+            show(&signed.hex),
+            show(&package.hex)
+        ));
+    }
+    Some(SignedDiff::Contents(lines))
+}
+
+fn check_one(
+    data: &[u8],
+    sig: &Signature,
+    keyring: &Keyring,
+    trust: &dyn TrustModel,
+    policy: &StandardPolicy,
+    now: SystemTime,
+) -> SignatureCheck {
+    let issuers = sig.get_issuers();
+    let mut check = SignatureCheck {
+        issuer: describe_issuers(&issuers),
+        cert: None,
+        signing_key: None,
+        user_id: None,
+        created: sig.signature_creation_time(),
+        outcome: Outcome::UnknownKey,
+    };
+    let Some(cert) = keyring.find_issuer(&issuers) else {
+        return check;
+    };
+    check.cert = Some(cert.fingerprint());
+    check.user_id = display_user_id(cert, policy, now);
+    let key = cert
+        .keys()
+        .find(|k| issuers.iter().any(|h| k.key().key_handle().aliases(h)));
+    let Some(key) = key else { return check };
+    check.signing_key = Some(key.key().fingerprint());
+    check.outcome = judge(data, sig, cert, key.key().fingerprint(), trust, policy, now);
+    check
+}
+
+fn judge(
+    data: &[u8],
+    sig: &Signature,
+    cert: &Cert,
+    key_fpr: Fingerprint,
+    trust: &dyn TrustModel,
+    policy: &StandardPolicy,
+    now: SystemTime,
+) -> Outcome {
+    if !matches!(sig.typ(), SignatureType::Binary | SignatureType::Text) {
+        return Outcome::Bad(format!(
+            "a {} signature, not a signature over a document",
+            sig.typ()
+        ));
+    }
+    // A collision-prone hash makes a "good" result meaningless, so this comes first.
+    if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
+        return Outcome::WeakCrypto(format!("the signature uses {} ({e})", sig.hash_algo()));
+    }
+    let raw_key = cert
+        .keys()
+        .key_handle(key_fpr.clone())
+        .next()
+        .expect("key found in this cert");
+    if let Some(reason) = unverifiable_key(raw_key.key()) {
+        return Outcome::Bad(reason);
+    }
+    if let Err(e) = sig.verify_message(raw_key.key(), data) {
+        return Outcome::Bad(format!(
+            "the signature does not match this package's checksum file ({e}): \
+             the package differs from what was signed, or the signature is for another package or version"
+        ));
+    }
+    if let Some(created) = sig.signature_creation_time() {
+        if created > now + CLOCK_SKEW {
+            return Outcome::Bad(format!(
+                "the signature claims to be made in the future ({})",
+                timestamp(created)
+            ));
+        }
+    }
+
+    let valid_cert = match cert.with_policy(policy, now) {
+        Ok(vc) => vc,
+        Err(e) => return classify_invalid(cert, now, "the certificate", e),
+    };
+    if let RevocationStatus::Revoked(revs) = valid_cert.revocation_status() {
+        return Outcome::Revoked(format!(
+            "the certificate is revoked{}",
+            revocation_reason(&revs)
+        ));
+    }
+    if let Err(e) = valid_cert.alive() {
+        return Outcome::Expired(format!("the certificate is expired or not yet valid ({e})"));
+    }
+    let Some(key) = valid_cert.keys().key_handle(key_fpr.clone()).next() else {
+        return classify_invalid(
+            cert,
+            now,
+            "the signing key's binding",
+            anyhow::anyhow!("no valid binding signature"),
+        );
+    };
+    if let RevocationStatus::Revoked(revs) = key.revocation_status() {
+        return Outcome::Revoked(format!(
+            "the signing subkey {key_fpr} is revoked{}",
+            revocation_reason(&revs)
+        ));
+    }
+    if let Err(e) = key.alive() {
+        return Outcome::Expired(format!(
+            "the signing key {key_fpr} is expired or not yet valid ({e})"
+        ));
+    }
+    if !key.for_signing() {
+        return Outcome::Bad(format!(
+            "the key {key_fpr} is not allowed to make signatures"
+        ));
+    }
+    if let Err(e) = sig.signature_alive(now, CLOCK_SKEW) {
+        return Outcome::Expired(format!("the signature itself has expired ({e})"));
+    }
+    Outcome::Good {
+        trust: trust.key_trust(&cert.fingerprint()),
+    }
+}
+
+/// A certificate or binding the standard policy rejects is either weak (it
+/// would be fine without the policy) or broken.
+fn classify_invalid(cert: &Cert, now: SystemTime, what: &str, e: anyhow::Error) -> Outcome {
+    // SAFETY-OF-USE: NullPolicy only diagnoses here; it never accepts anything.
+    let null = unsafe { NullPolicy::new() };
+    if cert.with_policy(&null, now).is_ok() {
+        Outcome::WeakCrypto(format!(
+            "{what} relies on algorithms too weak to trust ({e})"
+        ))
+    } else {
+        Outcome::Bad(format!("{what} has no valid self-signature ({e})"))
+    }
+}
+
+/// Keys this build cannot check, with a reason that says what to do.
+fn unverifiable_key(
+    key: &openpgp::packet::Key<
+        openpgp::packet::key::PublicParts,
+        openpgp::packet::key::UnspecifiedRole,
+    >,
+) -> Option<String> {
+    #[allow(deprecated)] // RSASign is deprecated for new keys, but old keys still use it.
+    let rsa = matches!(
+        key.pk_algo(),
+        PublicKeyAlgorithm::RSAEncryptSign | PublicKeyAlgorithm::RSASign
+    );
+    let bits = key.mpis().bits().unwrap_or(0);
+    if rsa
+        && bits > 4096
+        && cfg!(feature = "crypto-rust")
+        && !cfg!(any(feature = "crypto-nettle", feature = "crypto-openssl"))
+    {
+        return Some(format!(
+            "cannot check this signature: the key is RSA with {bits} bits, and this build's pure-Rust \
+             crypto backend verifies RSA keys of at most 4096 bits (build with --features crypto-nettle \
+             or crypto-openssl, see docs/crypto-backend.md)"
+        ));
+    }
+    None
+}
+
+fn revocation_reason(revs: &[&Signature]) -> String {
+    revs.iter()
+        .find_map(|r| r.reason_for_revocation())
+        .map(|(code, msg)| {
+            let msg = String::from_utf8_lossy(msg);
+            if msg.is_empty() {
+                format!(" ({code})")
+            } else {
+                format!(" ({code}: {msg})")
+            }
+        })
+        .unwrap_or_default()
+}
+
+fn describe_issuers(issuers: &[KeyHandle]) -> String {
+    issuers
+        .iter()
+        .find(|h| matches!(h, KeyHandle::Fingerprint(_)))
+        .or_else(|| issuers.first())
+        .map(|h| h.to_hex())
+        .unwrap_or_else(|| "(no issuer recorded)".to_string())
+}
+
+/// The user ID to show for a certificate: the primary one if the
+/// certificate is valid now, else the first one present.
+pub fn display_user_id(cert: &Cert, policy: &dyn Policy, now: SystemTime) -> Option<String> {
+    let from_valid = cert.with_policy(policy, now).ok().and_then(|vc| {
+        vc.primary_userid()
+            .ok()
+            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+    });
+    from_valid.or_else(|| {
+        cert.userids()
+            .next()
+            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+    })
+}
+
+/// RFC 3339 in UTC, without pulling in a date crate.
+pub fn timestamp(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(timestamp(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_305_600 + 3_723);
+        assert_eq!(timestamp(t), "2026-11-22T01:02:03Z");
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(timestamp(leap), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn garbage_is_not_a_signature() {
+        assert!(parse_signatures(b"hello world").is_err());
+        assert!(parse_signatures(b"").is_err());
+    }
+}
