@@ -55,10 +55,34 @@ pub struct SignatureCheck {
     pub outcome: Outcome,
 }
 
-/// Reads every signature in a detached-signature file (armored or binary).
+/// Reads every signature in a detached-signature file: binary, or one or
+/// more armored blocks (`cat a.asc b.asc` is a common way to co-sign).
 /// Anything else in it is an error: a signature file is not a place for keys.
 pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>> {
+    const BEGIN: &[u8] = b"-----BEGIN PGP";
+    let starts: Vec<usize> = bytes
+        .windows(BEGIN.len())
+        .enumerate()
+        .filter(|(_, w)| *w == BEGIN)
+        .map(|(i, _)| i)
+        .collect();
     let mut sigs = Vec::new();
+    if starts.is_empty() {
+        parse_signature_block(bytes, &mut sigs)?;
+    } else {
+        for (n, start) in starts.iter().enumerate() {
+            let end = starts.get(n + 1).copied().unwrap_or(bytes.len());
+            parse_signature_block(&bytes[*start..end], &mut sigs)
+                .with_context(|| format!("armored block {} of {}", n + 1, starts.len()))?;
+        }
+    }
+    if sigs.is_empty() {
+        bail!("no OpenPGP signature found");
+    }
+    Ok(sigs)
+}
+
+fn parse_signature_block(bytes: &[u8], sigs: &mut Vec<Signature>) -> Result<()> {
     let mut ppr = PacketParser::from_bytes(bytes).context("not an OpenPGP signature")?;
     while let PacketParserResult::Some(pp) = ppr {
         let (packet, next) = pp.next().context("malformed OpenPGP signature")?;
@@ -70,10 +94,7 @@ pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>> {
             other => bail!("expected only signatures, found a {} packet", other.tag()),
         }
     }
-    if sigs.is_empty() {
-        bail!("no OpenPGP signature found");
-    }
-    Ok(sigs)
+    Ok(())
 }
 
 /// Checks each signature over `data`, at time `now`.

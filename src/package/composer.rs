@@ -10,7 +10,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use super::contents::ContentCollector;
+use super::contents::{normalize, ContentCollector};
 use super::{resolve_identity, IdentityHints, Limits, ReadPackage};
 use crate::checksum_file::{ChecksumFile, Ecosystem};
 
@@ -23,17 +23,19 @@ pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadP
     let names = (0..zip.len())
         .map(|i| {
             let member = zip.by_index_raw(i)?;
-            Ok((member.name()?.into_owned(), member.is_dir()))
+            let name = raw_name(member.name_raw())?;
+            // Validate before deciding what to strip: `../x` must not pass as folder `..`.
+            normalize(&name)?;
+            Ok((name, member.is_dir()))
         })
-        .collect::<Result<Vec<_>>>()
-        .context("reading the zip central directory")?;
+        .collect::<Result<Vec<_>>>()?;
     let prefix = single_top_level_folder(&names);
 
     let mut collector = ContentCollector::new(limits);
     let mut composer_json: Option<Vec<u8>> = None;
     for i in 0..zip.len() {
         let mut member = zip.by_index(i).context("reading the zip archive")?;
-        let raw_name = member.name()?.into_owned();
+        let raw_name = raw_name(member.name_raw())?;
         let Some(name) = strip(&raw_name, prefix.as_deref()) else {
             continue;
         };
@@ -85,6 +87,18 @@ pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadP
         checksum_file,
         integrity_errors: Vec::new(),
     })
+}
+
+/// The member name exactly as stored. (The zip crate's `name()` quietly
+/// rewrites `../x` to `x`; a name like that must be rejected, not hidden.)
+fn raw_name(bytes: &[u8]) -> Result<String> {
+    match std::str::from_utf8(bytes) {
+        Ok(name) => Ok(name.to_string()),
+        Err(_) => bail!(
+            "member name {:?} is not UTF-8",
+            String::from_utf8_lossy(bytes)
+        ),
+    }
 }
 
 /// `name` and (rarely present) `version` from a package's `composer.json`.

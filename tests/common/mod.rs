@@ -1,0 +1,224 @@
+//! Shared helpers for the integration tests: a throw-away home, the test
+//! keys, package builders, and signing with Sequoia for edge cases that no
+//! well-behaved tool would produce (backdated, SHA-1, revoked).
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use assert_cmd::cargo::CommandCargoExt;
+use openpgp::armor;
+use openpgp::cert::prelude::*;
+use openpgp::packet::signature::SignatureBuilder;
+use openpgp::packet::Packet;
+use openpgp::parse::Parse;
+use openpgp::policy::NullPolicy;
+use openpgp::serialize::Serialize;
+use openpgp::types::{HashAlgorithm, SignatureType};
+use sequoia_openpgp as openpgp;
+use tempfile::TempDir;
+
+pub const ALICE: &str = "6033A8A5B5F837A98884B7D0E14BC0EF45753E99";
+pub const BOB: &str = "4752C0A28C7DB6A5190D69909C9EE3BA183CAB1C";
+pub const CAROL: &str = "C3D98BE4632B34E3E6AA44914BA7DE17AA6A86FD";
+pub const MALLORY: &str = "4CFC2D9D88414E55971843ED91E7C5CE0DE4663D";
+
+pub fn testkey(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testkeys")
+        .join(name)
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A scratch directory with its own pgp-pkg home.
+pub struct Env {
+    pub dir: TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.path("home")
+    }
+
+    /// `pgp-pkg` with this env's home and none of the caller's settings.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("pgp-pkg").unwrap();
+        cmd.env("PGP_PKG_HOME", self.home())
+            .env_remove("PGP_PKG_MIN_TRUST")
+            .env_remove("PGP_PKG_SIGNATURES")
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self.cmd().args(args).output().unwrap();
+        Output {
+            code: out.status.code().expect("exited, not killed"),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn import(&self, keys: &[&str]) {
+        for k in keys {
+            let out = self.run(&["key", "import", testkey(k).to_str().unwrap()]);
+            assert_eq!(out.code, 0, "importing {k}: {}", out.stderr);
+        }
+    }
+
+    /// `verify --json`, returning the exit code and the one package's JSON.
+    pub fn verify_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let mut full = vec!["verify", "--json"];
+        full.extend_from_slice(args);
+        let out = self.run(&full);
+        assert!(!out.stderr.contains("panicked"), "panic: {}", out.stderr);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", out.stdout, out.stderr));
+        (out.code, json["packages"][0].clone())
+    }
+
+    pub fn checksum(&self, args: &[&str]) -> String {
+        let mut full = vec!["checksum"];
+        full.extend_from_slice(args);
+        let out = self.run(&full);
+        assert_eq!(out.code, 0, "checksum failed: {}", out.stderr);
+        out.stdout
+    }
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Writes a Composer-style zip (files at the root) from (path, content) pairs.
+pub fn write_zip(path: &Path, files: &[(&str, &str)]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, content) in files {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+pub const WIDGET: &[(&str, &str)] = &[
+    (
+        "composer.json",
+        r#"{"name": "acme/widget", "type": "library"}"#,
+    ),
+    ("src/Widget.php", "<?php\nclass Widget {}\n"),
+    ("README.md", "# Widget\n"),
+];
+
+/// Signature options for [`sign_raw`].
+pub struct RawSig {
+    pub hash: HashAlgorithm,
+    pub created: Option<SystemTime>,
+}
+
+impl Default for RawSig {
+    fn default() -> Self {
+        RawSig {
+            hash: HashAlgorithm::SHA512,
+            created: None,
+        }
+    }
+}
+
+/// Signs `data` with the first signing-capable secret key of `tsk`, ignoring
+/// every policy and validity rule: tests need signatures that pgp-pkg must
+/// refuse.
+pub fn sign_raw(tsk: &Cert, data: &[u8], opts: RawSig) -> String {
+    let null = unsafe { NullPolicy::new() };
+    let t = opts.created.unwrap_or_else(SystemTime::now);
+    let key = tsk
+        .keys()
+        .with_policy(&null, tsk.primary_key().key().creation_time())
+        .secret()
+        .for_signing()
+        .next()
+        .expect("a signing key");
+    let mut signer = key.key().clone().into_keypair().unwrap();
+    let sig = SignatureBuilder::new(SignatureType::Binary)
+        .set_hash_algo(opts.hash)
+        .set_signature_creation_time(t)
+        .unwrap()
+        .sign_message(&mut signer, data)
+        .unwrap();
+    armor_sig(sig)
+}
+
+pub fn armor_sig(sig: openpgp::packet::Signature) -> String {
+    let mut out = Vec::new();
+    let mut w = armor::Writer::new(&mut out, armor::Kind::Signature).unwrap();
+    Packet::from(sig).serialize(&mut w).unwrap();
+    w.finalize().unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+pub fn read_tsk(name: &str) -> Cert {
+    Cert::from_file(testkey(name)).unwrap()
+}
+
+/// A fresh Ed25519 key created at `created`, valid for `validity` if given.
+pub fn new_key(
+    uid: &str,
+    created: SystemTime,
+    validity: Option<Duration>,
+) -> (Cert, openpgp::packet::Signature) {
+    CertBuilder::new()
+        .set_cipher_suite(CipherSuite::Cv25519)
+        .set_creation_time(created)
+        .set_validity_period(validity)
+        .add_userid(uid)
+        .set_primary_key_flags(
+            openpgp::types::KeyFlags::empty()
+                .set_certification()
+                .set_signing(),
+        )
+        .generate()
+        .unwrap()
+}
+
+pub fn write_armored_cert(path: &Path, cert: &Cert) {
+    let mut out = Vec::new();
+    cert.armored().serialize(&mut out).unwrap();
+    std::fs::write(path, out).unwrap();
+}
+
+/// True when a real program is there; with `PGP_PKG_E2E=1` (as in CI) a
+/// missing program fails the test instead of skipping it.
+pub fn require_program(name: &str) -> bool {
+    let found = Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var("PGP_PKG_E2E").as_deref() == Ok("1") {
+            panic!("{name} is required when PGP_PKG_E2E=1, but it is not installed");
+        }
+        eprintln!("skipping: {name} is not installed (set PGP_PKG_E2E=1 to make this a failure)");
+    }
+    found
+}
