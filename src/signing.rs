@@ -13,7 +13,7 @@ use openpgp::packet::signature::SignatureBuilder;
 use openpgp::packet::Packet;
 use openpgp::policy::StandardPolicy;
 use openpgp::serialize::Serialize;
-use openpgp::types::SignatureType;
+use openpgp::types::{PublicKeyAlgorithm, SignatureType};
 use openpgp::Fingerprint;
 use sequoia_openpgp as openpgp;
 
@@ -61,12 +61,34 @@ pub fn sign_with_own_key(home: &Home, fpr: &Fingerprint, data: &[u8]) -> Result<
         .with_context(|| {
             format!("key {fpr} has no usable signing (sub)key: expired, revoked or missing")
         })?;
+    if is_rsa(key.key().pk_algo()) && variable_time_rsa() {
+        bail!(
+            "key {} is an RSA key: this build's pure-Rust RSA signing is not constant-time \
+             (RUSTSEC-2023-0071) and could leak the key; sign with --gpg, or build pgp-pkg with \
+             --features crypto-nettle (docs/crypto-backend.md)",
+            key.key().fingerprint()
+        );
+    }
     if key.key().secret().is_encrypted() {
         bail!("the secret key {} is protected by a passphrase, which pgp-pkg does not handle: sign with --gpg", key.key().fingerprint());
     }
     let mut signer = key.key().clone().into_keypair()?;
     let sig = SignatureBuilder::new(SignatureType::Binary).sign_message(&mut signer, data)?;
     armor_signature(Packet::from(sig))
+}
+
+#[allow(deprecated)] // RSASign is deprecated for new keys, but old keys still use it.
+pub fn is_rsa(algo: PublicKeyAlgorithm) -> bool {
+    matches!(
+        algo,
+        PublicKeyAlgorithm::RSAEncryptSign | PublicKeyAlgorithm::RSASign
+    )
+}
+
+/// True when RSA runs on the pure-Rust backend (see docs/crypto-backend.md).
+pub fn variable_time_rsa() -> bool {
+    cfg!(feature = "crypto-rust")
+        && !cfg!(any(feature = "crypto-nettle", feature = "crypto-openssl"))
 }
 
 fn armor_signature(packet: Packet) -> Result<String> {

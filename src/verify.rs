@@ -12,7 +12,7 @@ use openpgp::cert::prelude::*;
 use openpgp::packet::{Packet, Signature};
 use openpgp::parse::{PacketParser, PacketParserResult, Parse};
 use openpgp::policy::{HashAlgoSecurity, NullPolicy, Policy, StandardPolicy};
-use openpgp::types::{PublicKeyAlgorithm, RevocationStatus, SignatureType};
+use openpgp::types::{RevocationStatus, SignatureType};
 use openpgp::{Fingerprint, KeyHandle};
 use sequoia_openpgp as openpgp;
 
@@ -20,6 +20,7 @@ use crate::checksum_file::ChecksumFile;
 use crate::keyring::Keyring;
 use crate::policy::{Evidence, SignedDiff};
 use crate::signature_source::SignatureFile;
+use crate::signing::{is_rsa, variable_time_rsa};
 use crate::trust::{TrustLevel, TrustModel};
 
 /// How far a signature's clock may run ahead of ours.
@@ -320,17 +321,8 @@ fn unverifiable_key(
         openpgp::packet::key::UnspecifiedRole,
     >,
 ) -> Option<String> {
-    #[allow(deprecated)] // RSASign is deprecated for new keys, but old keys still use it.
-    let rsa = matches!(
-        key.pk_algo(),
-        PublicKeyAlgorithm::RSAEncryptSign | PublicKeyAlgorithm::RSASign
-    );
     let bits = key.mpis().bits().unwrap_or(0);
-    if rsa
-        && bits > 4096
-        && cfg!(feature = "crypto-rust")
-        && !cfg!(any(feature = "crypto-nettle", feature = "crypto-openssl"))
-    {
+    if is_rsa(key.pk_algo()) && bits > 4096 && variable_time_rsa() {
         return Some(format!(
             "cannot check this signature: the key is RSA with {bits} bits, and this build's pure-Rust \
              crypto backend verifies RSA keys of at most 4096 bits (build with --features crypto-nettle \

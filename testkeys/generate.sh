@@ -36,4 +36,12 @@ g --quick-generate-key "Mallory Stranger (TEST KEY) <mallory@example.org>" ed255
   export_pair carol carol@example.org
   export_pair mallory mallory@example.org
 } > FINGERPRINTS
+
+
+# Dave: RSA-8192, beyond what the pure-Rust backend verifies (a clear refusal is
+# tested). --quick-generate-key caps RSA at 4096, so a parameter file it is.
+g --enable-large-rsa --full-generate-key <(printf '%s\n' '%no-protection' 'Key-Type: RSA' \
+  'Key-Length: 8192' 'Key-Usage: sign,cert' 'Name-Real: Dave Bigkey (TEST KEY)' \
+  'Name-Email: dave@example.org' 'Expire-Date: 0' '%commit')
+export_pair dave dave@example.org >> FINGERPRINTS
 cat FINGERPRINTS

@@ -483,3 +483,70 @@ fn a_directory_verifies_like_its_archive() {
     ]);
     assert_status(&r, 1, "checksum-mismatch");
 }
+
+#[test]
+fn own_rsa_keys_do_not_sign_with_the_variable_time_backend() {
+    let env = Env::new();
+    env.import(&["bob.sec.asc"]);
+    write_zip(&env.path("widget.zip"), WIDGET);
+    let out = env.run(&["sign", "widget.zip", "--version", "1.0.0"]);
+    if cfg!(not(any(
+        feature = "crypto-nettle",
+        feature = "crypto-openssl"
+    ))) {
+        assert_eq!(out.code, 2);
+        assert!(
+            out.stderr.contains("--gpg") && out.stderr.contains("RUSTSEC-2023-0071"),
+            "{}",
+            out.stderr
+        );
+        assert!(!env.path("widget.zip.asc").exists());
+    }
+}
+
+#[test]
+fn generated_keys_are_ed25519_own_keys_that_sign() {
+    let env = Env::new();
+    let out = env.run(&[
+        "key",
+        "generate",
+        "--user-id",
+        "New Author <new@example.org>",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let fpr = out.stdout.trim().to_string();
+    assert_eq!(fpr.len(), 40);
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["key", "list", "--json"]).stdout).unwrap();
+    assert_eq!(list[0]["fingerprint"], fpr.as_str());
+    assert_eq!(list[0]["user_ids"][0]["validity"], "ultimate");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let secret = env.home().join("secret").join(format!("{fpr}.pgp"));
+        assert_eq!(
+            std::fs::metadata(&secret).unwrap().permissions().mode() & 0o077,
+            0,
+            "secret key readable by others"
+        );
+    }
+    write_zip(&env.path("widget.zip"), WIDGET);
+    assert_eq!(
+        env.run(&["sign", "widget.zip", "--version", "1.0.0"]).code,
+        0
+    );
+    assert_status(
+        &env.verify_json(&["widget.zip", "--version", "1.0.0"]),
+        0,
+        "ok",
+    );
+    let exported = env.run(&["key", "export", &fpr]);
+    assert!(
+        exported
+            .stdout
+            .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+        "{}",
+        exported.stdout
+    );
+    assert!(!exported.stdout.contains("PRIVATE"));
+}

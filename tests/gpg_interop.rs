@@ -1,0 +1,367 @@
+//! Interop with the real GnuPG, both ways (SPEC §2): signatures `gpg` makes
+//! verify in pgp-pkg, and pgp-pkg's verify in `gpg --verify`. With
+//! `PGP_PKG_E2E=1` a missing gpg fails these tests.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use tempfile::TempDir;
+
+/// A throw-away GnuPG home.
+struct Gpg {
+    home: TempDir,
+}
+
+impl Gpg {
+    fn new() -> Option<Gpg> {
+        if !require_program("gpg") {
+            return None;
+        }
+        // Short path: gpg-agent's socket path must fit in sun_path.
+        let home = tempfile::Builder::new()
+            .prefix("g")
+            .tempdir_in("/tmp")
+            .unwrap();
+        Some(Gpg { home })
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::new("gpg");
+        cmd.env("GNUPGHOME", self.home.path()).args([
+            "--batch",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+        ]);
+        cmd
+    }
+
+    fn ok(&self, args: &[&str]) -> std::process::Output {
+        let out = self.cmd().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "gpg {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn import(&self, key: &str) {
+        self.ok(&["--import", testkey(key).to_str().unwrap()]);
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .env("GNUPGHOME", self.home.path())
+            .args(["--kill", "all"])
+            .output();
+    }
+}
+
+fn widget_checksum(env: &Env) -> std::path::PathBuf {
+    write_zip(&env.path("widget.zip"), WIDGET);
+    let text = env.checksum(&["widget.zip", "--version", "1.0.0"]);
+    let path = env.path("widget.checksums");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn gpg_detached_signatures_verify_in_pgp_pkg() {
+    let Some(gpg) = Gpg::new() else { return };
+    // Ed25519 primary; RSA-3072 signing subkey; Ed25519 signing subkey.
+    for (name, fpr, subkey) in [
+        ("alice", ALICE, false),
+        ("bob", BOB, true),
+        ("carol", CAROL, true),
+    ] {
+        let env = Env::new();
+        let checksums = widget_checksum(&env);
+        gpg.import(&format!("{name}.sec.asc"));
+        let sig = env.path("widget.zip.asc");
+        gpg.ok(&[
+            "--yes",
+            "--detach-sign",
+            "--armor",
+            "--local-user",
+            fpr,
+            "--output",
+            sig.to_str().unwrap(),
+            checksums.to_str().unwrap(),
+        ]);
+        env.import(&[&format!("{name}.pub.asc")]);
+        let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
+        assert_eq!(
+            (code, pkg["status"].as_str()),
+            (0, Some("ok")),
+            "{name}: {pkg:#}"
+        );
+        assert_eq!(pkg["signers"][0]["fingerprint"], fpr);
+        assert_eq!(
+            pkg["signers"][0]["signing_key"] != fpr,
+            subkey,
+            "{name}: {pkg:#}"
+        );
+
+        // The same gpg signature over another version must fail.
+        let (code, pkg) = env.verify_json(&[
+            "widget.zip",
+            "--version",
+            "1.0.1",
+            "--signature",
+            "widget.zip.asc",
+        ]);
+        assert_eq!(
+            (code, pkg["status"].as_str()),
+            (1, Some("bad-signature")),
+            "{name}: {pkg:#}"
+        );
+    }
+}
+
+#[test]
+fn pgp_pkg_signatures_verify_in_gpg() {
+    let Some(gpg) = Gpg::new() else { return };
+    for (name, fpr) in [("alice", ALICE), ("carol", CAROL)] {
+        let env = Env::new();
+        env.import(&[&format!("{name}.sec.asc")]);
+        let checksums = widget_checksum(&env);
+        let out = env.run(&["sign", "widget.zip", "--version", "1.0.0", "--key", fpr]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        gpg.import(&format!("{name}.pub.asc"));
+        let out = gpg
+            .cmd()
+            .args([
+                "--verify",
+                env.path("widget.zip.asc").to_str().unwrap(),
+                checksums.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{name}: gpg --verify failed: {stderr}"
+        );
+        assert!(stderr.contains("Good signature"), "{stderr}");
+
+        // gpg also rejects it over different bytes.
+        std::fs::write(
+            &checksums,
+            std::fs::read_to_string(&checksums)
+                .unwrap()
+                .replace("1.0.0", "1.0.1"),
+        )
+        .unwrap();
+        let out = gpg
+            .cmd()
+            .args([
+                "--verify",
+                env.path("widget.zip.asc").to_str().unwrap(),
+                checksums.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "gpg accepted a signature over altered bytes"
+        );
+    }
+}
+
+#[test]
+fn sign_with_gpg_uses_the_gpg_keyring() {
+    let Some(gpg) = Gpg::new() else { return };
+    gpg.import("bob.sec.asc");
+    let env = Env::new();
+    write_zip(&env.path("widget.zip"), WIDGET);
+    let out = env
+        .cmd()
+        .env("GNUPGHOME", gpg.home.path())
+        .args([
+            "sign",
+            "--gpg",
+            "--key",
+            BOB,
+            "widget.zip",
+            "--version",
+            "1.0.0",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    env.import(&["bob.pub.asc"]);
+    let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
+    assert_eq!((code, pkg["status"].as_str()), (0, Some("ok")), "{pkg:#}");
+    assert_eq!(pkg["signers"][0]["fingerprint"], BOB);
+}
+
+#[test]
+fn gpg_sha1_signature_is_weak_crypto() {
+    let Some(gpg) = Gpg::new() else { return };
+    gpg.import("alice.sec.asc");
+    let env = Env::new();
+    let checksums = widget_checksum(&env);
+    let sig = env.path("widget.zip.asc");
+    gpg.ok(&[
+        "--yes",
+        "--digest-algo",
+        "SHA1",
+        "--detach-sign",
+        "--armor",
+        "--local-user",
+        ALICE,
+        "--output",
+        sig.to_str().unwrap(),
+        checksums.to_str().unwrap(),
+    ]);
+    env.import(&["alice.pub.asc"]);
+    let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
+    assert_eq!(
+        (code, pkg["status"].as_str()),
+        (1, Some("weak-crypto")),
+        "{pkg:#}"
+    );
+}
+
+#[test]
+fn gpg_revocation_certificate_revokes_in_pgp_pkg() {
+    let Some(gpg) = Gpg::new() else { return };
+    gpg.ok(&[
+        "--quick-generate-key",
+        "Revokee <revokee@example.org>",
+        "ed25519",
+        "sign,cert",
+        "never",
+    ]);
+    let listing = String::from_utf8(
+        gpg.ok(&["--with-colons", "--list-keys", "revokee@example.org"])
+            .stdout,
+    )
+    .unwrap();
+    let fpr = listing
+        .lines()
+        .find(|l| l.starts_with("fpr"))
+        .unwrap()
+        .split(':')
+        .nth(9)
+        .unwrap()
+        .to_string();
+    let env = Env::new();
+    let checksums = widget_checksum(&env);
+    let sig = env.path("widget.zip.asc");
+    gpg.ok(&[
+        "--yes",
+        "--detach-sign",
+        "--armor",
+        "--local-user",
+        &fpr,
+        "--output",
+        sig.to_str().unwrap(),
+        checksums.to_str().unwrap(),
+    ]);
+    let cert = gpg.ok(&["--armor", "--export", &fpr]).stdout;
+    std::fs::write(env.path("revokee.asc"), cert).unwrap();
+    env.run(&["key", "import", "revokee.asc"]);
+    assert_eq!(
+        env.verify_json(&["widget.zip", "--version", "1.0.0"]).1["status"],
+        "ok"
+    );
+
+    // gpg writes a revocation certificate at key generation, defused with a leading ':'.
+    let rev_path = gpg
+        .home
+        .path()
+        .join("openpgp-revocs.d")
+        .join(format!("{fpr}.rev"));
+    let rev = std::fs::read_to_string(rev_path)
+        .unwrap()
+        .replace(":-----BEGIN", "-----BEGIN");
+    std::fs::write(env.path("revoke.asc"), rev).unwrap();
+    let out = env.run(&["key", "import", "revoke.asc"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
+    assert_eq!(
+        (code, pkg["status"].as_str()),
+        (1, Some("revoked")),
+        "{pkg:#}"
+    );
+}
+
+#[test]
+fn a_gpg_export_of_many_keys_imports_at_once() {
+    let Some(gpg) = Gpg::new() else { return };
+    for k in ["alice.pub.asc", "bob.pub.asc", "carol.pub.asc"] {
+        gpg.import(k);
+    }
+    let env = Env::new();
+    let exported = gpg.ok(&["--export", ALICE, BOB, CAROL]).stdout;
+    std::fs::write(env.path("all.pgp"), exported).unwrap();
+    let out = env
+        .cmd()
+        .args(["key", "import", "-"])
+        .stdin(std::fs::File::open(env.path("all.pgp")).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["key", "list", "--json"]).stdout).unwrap();
+    let mut fprs: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["fingerprint"].as_str().unwrap())
+        .collect();
+    fprs.sort();
+    let mut expected = vec![ALICE, BOB, CAROL];
+    expected.sort();
+    assert_eq!(fprs, expected);
+}
+
+#[test]
+fn rsa_above_4096_bits_gets_a_clear_reason() {
+    let Some(gpg) = Gpg::new() else { return };
+    gpg.import("dave.sec.asc");
+    let env = Env::new();
+    let checksums = widget_checksum(&env);
+    let sig = env.path("widget.zip.asc");
+    gpg.ok(&[
+        "--yes",
+        "--detach-sign",
+        "--armor",
+        "--local-user",
+        DAVE,
+        "--output",
+        sig.to_str().unwrap(),
+        checksums.to_str().unwrap(),
+    ]);
+    env.import(&["dave.pub.asc"]);
+    let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
+    assert_eq!(code, 1, "{pkg:#}");
+    assert_eq!(pkg["status"], "bad-signature");
+    if cfg!(not(any(
+        feature = "crypto-nettle",
+        feature = "crypto-openssl"
+    ))) {
+        assert!(
+            pkg["signers"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("at most 4096 bits"),
+            "{pkg:#}"
+        );
+    }
+}
