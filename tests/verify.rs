@@ -8,6 +8,9 @@ use std::time::{Duration, SystemTime};
 use common::*;
 use sequoia_openpgp::types::HashAlgorithm;
 
+/// A zip's name, its files, and a text the outcome must mention.
+type ZipCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+
 /// Alice (own key) signs acme/widget 1.0.0; returns the env and the zip's name.
 fn signed_widget() -> Env {
     let env = Env::new();
@@ -60,7 +63,7 @@ fn good_signature_by_own_key_is_ultimate() {
 #[test]
 fn changed_added_and_removed_files_are_named() {
     let env = signed_widget();
-    let cases: [(&str, Vec<(&str, &str)>, &str); 3] = [
+    let cases: [ZipCase; 3] = [
         (
             "changed",
             vec![WIDGET[0], ("src/Widget.php", "<?php evil();\n"), WIDGET[2]],
@@ -412,7 +415,7 @@ fn malformed_archives_are_errors_naming_the_file() {
 #[test]
 fn dangerous_archive_entries_are_rejected() {
     let env = Env::new();
-    let cases: [(&str, Vec<(&str, &str)>, &str); 2] = [
+    let cases: [ZipCase; 2] = [
         (
             "escape.zip",
             vec![("../evil.php", "x")],

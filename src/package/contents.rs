@@ -232,7 +232,7 @@ mod tests {
         assert!(
             format!("{:#}", c.add_file("./a", &mut &b"y"[..]).unwrap_err()).contains("duplicate")
         );
-        let big = vec![0u8; 200];
+        let big = [0u8; 200];
         assert!(
             format!("{:#}", c.add_file("b", &mut &big[..]).unwrap_err()).contains("expands past")
         );

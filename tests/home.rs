@@ -1,0 +1,156 @@
+//! The home: bad input never damages it, a damaged one is reported, and
+//! concurrent writers do not lose each other's work.
+
+mod common;
+
+use common::*;
+use sequoia_openpgp::parse::Parse;
+
+fn fingerprints(env: &Env) -> Vec<String> {
+    let out = env.run(&["key", "list", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let list: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let mut fprs: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    fprs.sort();
+    fprs
+}
+
+#[test]
+fn a_bad_import_changes_nothing() {
+    let env = Env::new();
+    env.import(&["alice.pub.asc"]);
+    let before = std::fs::read(env.home().join("keyring.pgp")).unwrap();
+    std::fs::write(
+        env.path("garbage.asc"),
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot base64!!\n",
+    )
+    .unwrap();
+    // One good file and one bad file: all or nothing.
+    let out = env.run(&[
+        "key",
+        "import",
+        testkey("bob.pub.asc").to_str().unwrap(),
+        "garbage.asc",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("garbage.asc"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read(env.home().join("keyring.pgp")).unwrap(),
+        before
+    );
+    assert_eq!(fingerprints(&env), vec![ALICE.to_string()]);
+
+    let out = env.run(&["key", "import", "missing.asc"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("missing.asc"));
+}
+
+#[test]
+fn a_damaged_keyring_is_reported_not_replaced() {
+    let env = Env::new();
+    env.import(&["alice.pub.asc"]);
+    let keyring = env.home().join("keyring.pgp");
+    let mut bytes = std::fs::read(&keyring).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&keyring, &bytes).unwrap();
+    for args in [
+        vec!["key", "list"],
+        vec!["key", "import", testkey("bob.pub.asc").to_str().unwrap()],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.code, 2, "{args:?}");
+        assert!(
+            out.stderr.contains("damaged home") && out.stderr.contains("keyring.pgp"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"));
+    }
+    assert_eq!(
+        std::fs::read(&keyring).unwrap(),
+        bytes,
+        "the damaged keyring must be left for the user to inspect"
+    );
+}
+
+#[test]
+fn concurrent_imports_keep_every_key() {
+    let env = Env::new();
+    let keys = [
+        "alice.pub.asc",
+        "bob.pub.asc",
+        "carol.pub.asc",
+        "mallory.pub.asc",
+        "dave.pub.asc",
+    ];
+    let children: Vec<_> = keys
+        .iter()
+        .flat_map(|k| [k, k])
+        .map(|k| {
+            env.cmd()
+                .args(["key", "import", testkey(k).to_str().unwrap()])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let mut expected: Vec<String> = [ALICE, BOB, CAROL, MALLORY, DAVE]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(fingerprints(&env), expected);
+    let leftovers: Vec<_> = std::fs::read_dir(env.home())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn reimporting_merges_instead_of_duplicating() {
+    let env = Env::new();
+    env.import(&["alice.pub.asc"]);
+    let out = env.run(&["key", "import", testkey("alice.pub.asc").to_str().unwrap()]);
+    assert!(out.stdout.contains("unchanged"), "{}", out.stdout);
+    // The secret key upgrades the known certificate to an own key.
+    let out = env.run(&["key", "import", testkey("alice.sec.asc").to_str().unwrap()]);
+    assert!(out.stdout.contains("own key"), "{}", out.stdout);
+    assert_eq!(fingerprints(&env), vec![ALICE.to_string()]);
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["key", "list", "--json"]).stdout).unwrap();
+    assert_eq!(list[0]["user_ids"][0]["validity"], "ultimate");
+    // The public keyring never holds secrets.
+    let keyring = std::fs::read(env.home().join("keyring.pgp")).unwrap();
+    let reparsed = sequoia_openpgp::Cert::from_bytes(&keyring).unwrap();
+    assert!(!reparsed.is_tsk());
+}
+
+#[test]
+fn home_comes_from_flag_then_environment() {
+    let env = Env::new();
+    env.import(&["alice.pub.asc"]);
+    // --home before or after the subcommand beats PGP_PKG_HOME.
+    let other = env.path("other-home");
+    for args in [
+        vec!["--home", other.to_str().unwrap(), "key", "list", "--json"],
+        vec!["key", "list", "--json", "--home", other.to_str().unwrap()],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.stdout.trim(), "[]");
+    }
+    assert_eq!(fingerprints(&env), vec![ALICE.to_string()]);
+}
