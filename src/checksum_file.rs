@@ -277,11 +277,17 @@ impl ChecksumFile {
         if pending_inner.is_some() {
             bail!("hex-inner-checksum without hex-outer-checksum");
         }
-        Ok(ChecksumFile {
+        let file = ChecksumFile {
             package,
             hex,
             entries,
-        })
+        };
+        // One spelling per content: anything `render` would write differently
+        // (leading zeros, upper-case hex) is not a checksum file.
+        if file.render() != text {
+            bail!("not in canonical form (it differs from how pgp-pkg writes the same content)");
+        }
+        Ok(file)
     }
 
     /// What changed from `signed` to `self`, file by file.
