@@ -170,3 +170,81 @@ impl Report {
         format!("{verdict}: {total} {noun}: {ok} ok, {warned} with warnings, {failed} failed")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checksum_file::{Ecosystem, PackageId};
+
+    fn package(
+        name: &str,
+        status: Status,
+        trust: &str,
+        passes: bool,
+        reasons: &[&str],
+    ) -> PackageReport {
+        let id = PackageId {
+            ecosystem: Ecosystem::Hex,
+            name: name.into(),
+            version: "1.0.0".into(),
+        };
+        PackageReport {
+            status,
+            trust: trust.into(),
+            passes,
+            reasons: reasons.iter().map(|r| r.to_string()).collect(),
+            ..PackageReport::new(&id)
+        }
+    }
+
+    #[test]
+    fn human_report_is_pinned() {
+        let mut good = package("good", Status::Ok, "ultimate", true, &[]);
+        good.signers.push(SignerReport {
+            fingerprint: "6033A8A5B5F837A98884B7D0E14BC0EF45753E99".into(),
+            signing_key: Some("0123456789ABCDEF0123456789ABCDEF01234567".into()),
+            user_id: Some("Alice <alice@example.org>".into()),
+            trust: "ultimate".into(),
+            status: Status::Ok,
+            created: Some("2026-11-22T01:02:03Z".into()),
+            reason: None,
+        });
+        let report = Report {
+            packages: vec![
+                good,
+                package(
+                    "plain",
+                    Status::Unsigned,
+                    "unsigned",
+                    true,
+                    &["warning: unsigned"],
+                ),
+                package(
+                    "evil",
+                    Status::ChecksumMismatch,
+                    "checksum-mismatch",
+                    false,
+                    &["files changed: lib/evil.ex"],
+                ),
+            ],
+        };
+        insta::assert_snapshot!(report.to_human());
+        assert!(!report.passes());
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        for field in [
+            "ecosystem",
+            "name",
+            "version",
+            "status",
+            "trust",
+            "signers",
+            "reasons",
+        ] {
+            assert!(
+                json["packages"][0].get(field).is_some(),
+                "JSON lacks {field}"
+            );
+        }
+        assert_eq!(json["packages"][2]["status"], "checksum-mismatch");
+    }
+}
