@@ -240,7 +240,12 @@ fn judge(
     if let Some(reason) = unverifiable_key(raw_key.key()) {
         return Outcome::Bad(reason);
     }
-    if let Err(e) = sig.verify_message(raw_key.key(), data) {
+    let verified = if sig.typ() == SignatureType::Text {
+        sig.verify_message(raw_key.key(), text_canonical(data))
+    } else {
+        sig.verify_message(raw_key.key(), data)
+    };
+    if let Err(e) = verified {
         return Outcome::Bad(format!(
             "the signature does not match this package's checksum file ({e}): \
              the package differs from what was signed, or the signature is for another package or version"
@@ -298,6 +303,22 @@ fn judge(
     Outcome::Good {
         trust: trust.key_trust(&cert.fingerprint()),
     }
+}
+
+/// A text signature (`gpg --textmode`) covers the document with CRLF line
+/// endings (RFC 9580 §5.2.1.2). Sequoia's `verify_message` hashes bytes as
+/// given, so the canonical form is built here.
+fn text_canonical(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 32);
+    let mut prev = 0u8;
+    for &b in data {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    out
 }
 
 /// A certificate or binding the standard policy rejects is either weak (it

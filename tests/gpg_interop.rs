@@ -365,3 +365,39 @@ fn rsa_above_4096_bits_gets_a_clear_reason() {
         );
     }
 }
+
+#[test]
+fn gpg_textmode_signatures_verify() {
+    // Many gpg.conf files say `textmode`: the signature then covers CRLF lines.
+    let Some(gpg) = Gpg::new() else { return };
+    gpg.import("alice.sec.asc");
+    let env = Env::new();
+    let checksums = widget_checksum(&env);
+    let sig = env.path("widget.zip.asc");
+    gpg.ok(&[
+        "--yes",
+        "--textmode",
+        "--detach-sign",
+        "--armor",
+        "--local-user",
+        ALICE,
+        "--output",
+        sig.to_str().unwrap(),
+        checksums.to_str().unwrap(),
+    ]);
+    env.import(&["alice.pub.asc"]);
+    let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
+    assert_eq!((code, pkg["status"].as_str()), (0, Some("ok")), "{pkg:#}");
+    let (code, pkg) = env.verify_json(&[
+        "widget.zip",
+        "--version",
+        "1.0.1",
+        "--signature",
+        "widget.zip.asc",
+    ]);
+    assert_eq!(
+        (code, pkg["status"].as_str()),
+        (1, Some("bad-signature")),
+        "{pkg:#}"
+    );
+}
