@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use common::*;
@@ -49,6 +50,14 @@ impl Gpg {
         out
     }
 
+    /// `gpg --detach-sign --armor` of `data` by `signer`, into `out`.
+    fn detach_sign(&self, signer: &str, data: &Path, out: &Path, extra: &[&str]) {
+        let mut args = vec!["--yes", "--detach-sign", "--armor", "--local-user", signer];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--output", out.to_str().unwrap(), data.to_str().unwrap()]);
+        self.ok(&args);
+    }
+
     fn import(&self, key: &str) {
         self.ok(&["--import", testkey(key).to_str().unwrap()]);
     }
@@ -84,16 +93,7 @@ fn gpg_detached_signatures_verify_in_pgp_pkg() {
         let checksums = widget_checksum(&env);
         gpg.import(&format!("{name}.sec.asc"));
         let sig = env.path("widget.zip.asc");
-        gpg.ok(&[
-            "--yes",
-            "--detach-sign",
-            "--armor",
-            "--local-user",
-            fpr,
-            "--output",
-            sig.to_str().unwrap(),
-            checksums.to_str().unwrap(),
-        ]);
+        gpg.detach_sign(fpr, &checksums, &sig, &[]);
         env.import(&[&format!("{name}.pub.asc")]);
         let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
         assert_eq!(
@@ -212,18 +212,7 @@ fn gpg_sha1_signature_is_weak_crypto() {
     let env = Env::new();
     let checksums = widget_checksum(&env);
     let sig = env.path("widget.zip.asc");
-    gpg.ok(&[
-        "--yes",
-        "--digest-algo",
-        "SHA1",
-        "--detach-sign",
-        "--armor",
-        "--local-user",
-        ALICE,
-        "--output",
-        sig.to_str().unwrap(),
-        checksums.to_str().unwrap(),
-    ]);
+    gpg.detach_sign(ALICE, &checksums, &sig, &["--digest-algo", "SHA1"]);
     env.import(&["alice.pub.asc"]);
     let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
     assert_eq!(
@@ -259,16 +248,7 @@ fn gpg_revocation_certificate_revokes_in_pgp_pkg() {
     let env = Env::new();
     let checksums = widget_checksum(&env);
     let sig = env.path("widget.zip.asc");
-    gpg.ok(&[
-        "--yes",
-        "--detach-sign",
-        "--armor",
-        "--local-user",
-        &fpr,
-        "--output",
-        sig.to_str().unwrap(),
-        checksums.to_str().unwrap(),
-    ]);
+    gpg.detach_sign(&fpr, &checksums, &sig, &[]);
     let cert = gpg.ok(&["--armor", "--export", &fpr]).stdout;
     std::fs::write(env.path("revokee.asc"), cert).unwrap();
     env.run(&["key", "import", "revokee.asc"]);
@@ -338,16 +318,7 @@ fn rsa_above_4096_bits_gets_a_clear_reason() {
     let env = Env::new();
     let checksums = widget_checksum(&env);
     let sig = env.path("widget.zip.asc");
-    gpg.ok(&[
-        "--yes",
-        "--detach-sign",
-        "--armor",
-        "--local-user",
-        DAVE,
-        "--output",
-        sig.to_str().unwrap(),
-        checksums.to_str().unwrap(),
-    ]);
+    gpg.detach_sign(DAVE, &checksums, &sig, &[]);
     env.import(&["dave.pub.asc"]);
     let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
     assert_eq!(code, 1, "{pkg:#}");
@@ -374,17 +345,7 @@ fn gpg_textmode_signatures_verify() {
     let env = Env::new();
     let checksums = widget_checksum(&env);
     let sig = env.path("widget.zip.asc");
-    gpg.ok(&[
-        "--yes",
-        "--textmode",
-        "--detach-sign",
-        "--armor",
-        "--local-user",
-        ALICE,
-        "--output",
-        sig.to_str().unwrap(),
-        checksums.to_str().unwrap(),
-    ]);
+    gpg.detach_sign(ALICE, &checksums, &sig, &["--textmode"]);
     env.import(&["alice.pub.asc"]);
     let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
     assert_eq!((code, pkg["status"].as_str()), (0, Some("ok")), "{pkg:#}");

@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 
 use super::contents::{normalize, ContentCollector};
 use super::{resolve_identity, IdentityHints, Limits, ReadPackage};
-use crate::checksum_file::{ChecksumFile, Ecosystem};
+use crate::checksum_file::Ecosystem;
 
 /// `composer.json` is read whole to learn the package name; this bounds it.
 const MAX_COMPOSER_JSON: u64 = 16 << 20;
@@ -78,15 +78,7 @@ pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadP
         stated_version,
         "composer.json",
     )?;
-    let checksum_file = ChecksumFile {
-        package,
-        hex: None,
-        entries: collector.finish()?,
-    };
-    Ok(ReadPackage {
-        checksum_file,
-        integrity_errors: Vec::new(),
-    })
+    Ok(ReadPackage::from_contents(package, collector.finish()?))
 }
 
 /// The member name exactly as stored. (The zip crate's `name()` quietly

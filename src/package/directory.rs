@@ -11,7 +11,7 @@ use super::composer::composer_json_identity;
 use super::contents::ContentCollector;
 use super::hex::metadata_identity;
 use super::{resolve_identity, IdentityHints, Limits, ReadPackage};
-use crate::checksum_file::{ChecksumFile, Ecosystem};
+use crate::checksum_file::Ecosystem;
 
 /// Files Hex writes into `deps/APP` next to the package's own contents.
 const HEX_INSTALL_FILES: &[&str] = &[".hex", "hex_metadata.config"];
@@ -49,15 +49,7 @@ pub fn read(root: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadP
 
     let mut collector = ContentCollector::new(limits);
     walk(root, "", ignored, &mut collector)?;
-    let checksum_file = ChecksumFile {
-        package,
-        hex: None,
-        entries: collector.finish()?,
-    };
-    Ok(ReadPackage {
-        checksum_file,
-        integrity_errors: Vec::new(),
-    })
+    Ok(ReadPackage::from_contents(package, collector.finish()?))
 }
 
 fn walk(

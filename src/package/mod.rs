@@ -64,6 +64,23 @@ pub struct ReadPackage {
     pub integrity_errors: Vec<String>,
 }
 
+impl ReadPackage {
+    /// A package known only by its contents (no registry checksums of its own).
+    fn from_contents(
+        package: PackageId,
+        entries: std::collections::BTreeMap<String, crate::checksum_file::Entry>,
+    ) -> Self {
+        ReadPackage {
+            checksum_file: ChecksumFile {
+                package,
+                hex: None,
+                entries,
+            },
+            integrity_errors: Vec::new(),
+        }
+    }
+}
+
 /// Reads the package at `path`, recognising its form by content, not name.
 pub fn read_package(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
     let meta = std::fs::metadata(path)
