@@ -28,6 +28,9 @@ pub enum Command {
     /// Manage keys: your own and other people's certificates
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Owner trust and the web of trust
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Print a package's checksum file, the text that signatures cover
     Checksum {
         /// A Hex .tar, a Composer .zip, or a directory
@@ -84,10 +87,44 @@ pub enum KeyCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Print a certificate, armored
+    /// Print a certificate, armored (local certifications left out)
     Export {
         #[arg(value_name = "FPR")]
         fingerprint: String,
+    },
+    /// Certify that USERID belongs to FPR, with your own key (a local certification, never exported)
+    Certify {
+        #[arg(value_name = "FPR")]
+        fingerprint: String,
+        #[arg(value_name = "USERID")]
+        user_id: String,
+        /// Your own key to certify with [default: your only key]
+        #[arg(long, value_name = "FPR")]
+        key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Set how far you trust a key's owner to certify other keys
+    Set {
+        #[arg(value_name = "FPR")]
+        fingerprint: String,
+        /// ultimate, full, marginal, never or unknown
+        #[arg(value_name = "LEVEL")]
+        level: TrustLevel,
+    },
+    /// Read owner trust from `gpg --export-ownertrust` output ("-" for stdin)
+    ImportGpg {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Show the paths that authenticate a key's user IDs, or why none does
+    Explain {
+        #[arg(value_name = "FPR")]
+        fingerprint: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 

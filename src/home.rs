@@ -5,6 +5,7 @@
 //! Layout:
 //! - `keyring.pgp`: every known certificate, public parts only (binary OpenPGP).
 //! - `secret/FINGERPRINT.pgp`: the user's own keys with their secrets (mode 0600).
+//! - `ownertrust.txt`: owner trust, in `gpg --export-ownertrust` format.
 //! - `lock`: held exclusively by writers for the whole read-modify-write.
 //!
 //! Readers take no lock: files are only ever replaced by `rename`, so a reader
@@ -45,6 +46,10 @@ impl Home {
 
     pub fn keyring_path(&self) -> PathBuf {
         self.root.join("keyring.pgp")
+    }
+
+    pub fn owner_trust_path(&self) -> PathBuf {
+        self.root.join("ownertrust.txt")
     }
 
     pub fn secret_dir(&self) -> PathBuf {

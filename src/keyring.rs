@@ -165,6 +165,11 @@ impl Keyring {
         home.write_atomic(lock, &home.keyring_path(), &bytes, false)
     }
 
+    /// Replaces a certificate with an updated version of itself.
+    pub fn update(&mut self, cert: Cert) {
+        self.insert(cert);
+    }
+
     fn insert(&mut self, cert: Cert) {
         let fpr = cert.fingerprint();
         for key in cert.keys() {

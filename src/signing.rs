@@ -9,8 +9,10 @@ use std::time::SystemTime;
 use anyhow::{bail, Context, Result};
 use openpgp::armor;
 use openpgp::cert::prelude::*;
+use openpgp::crypto::KeyPair;
+use openpgp::packet::key::SecretParts;
 use openpgp::packet::signature::SignatureBuilder;
-use openpgp::packet::Packet;
+use openpgp::packet::{Key, Packet, Signature, UserID};
 use openpgp::policy::StandardPolicy;
 use openpgp::serialize::Serialize;
 use openpgp::types::{PublicKeyAlgorithm, SignatureType};
@@ -61,20 +63,28 @@ pub fn sign_with_own_key(home: &Home, fpr: &Fingerprint, data: &[u8]) -> Result<
         .with_context(|| {
             format!("key {fpr} has no usable signing (sub)key: expired, revoked or missing")
         })?;
-    if is_rsa(key.key().pk_algo()) && variable_time_rsa() {
+    let mut signer = usable_secret(key.key())?;
+    let sig = SignatureBuilder::new(SignatureType::Binary).sign_message(&mut signer, data)?;
+    armor_signature(Packet::from(sig))
+}
+
+/// A key pair for signing, refusing what this build must not sign with.
+fn usable_secret<R: openpgp::packet::key::KeyRole>(key: &Key<SecretParts, R>) -> Result<KeyPair> {
+    if is_rsa(key.pk_algo()) && variable_time_rsa() {
         bail!(
             "key {} is an RSA key: this build's pure-Rust RSA signing is not constant-time \
              (RUSTSEC-2023-0071) and could leak the key; sign with --gpg, or build pgp-pkg with \
              --features crypto-nettle (docs/crypto-backend.md)",
-            key.key().fingerprint()
+            key.fingerprint()
         );
     }
-    if key.key().secret().is_encrypted() {
-        bail!("the secret key {} is protected by a passphrase, which pgp-pkg does not handle: sign with --gpg", key.key().fingerprint());
+    if key.secret().is_encrypted() {
+        bail!(
+            "the secret key {} is protected by a passphrase, which pgp-pkg does not handle: use gpg (sign --gpg)",
+            key.fingerprint()
+        );
     }
-    let mut signer = key.key().clone().into_keypair()?;
-    let sig = SignatureBuilder::new(SignatureType::Binary).sign_message(&mut signer, data)?;
-    armor_signature(Packet::from(sig))
+    key.clone().role_into_unspecified().into_keypair()
 }
 
 #[allow(deprecated)] // RSASign is deprecated for new keys, but old keys still use it.
@@ -128,6 +138,22 @@ pub fn sign_with_gpg(key: Option<&str>, data: &[u8]) -> Result<String> {
         );
     }
     String::from_utf8(output.stdout).context("gpg wrote a non-ASCII signature")
+}
+
+/// A local (non-exportable) certification of `userid` on `target` by the
+/// user's own key `certifier`.
+pub fn certify_user_id(
+    home: &Home,
+    certifier: &Fingerprint,
+    target: &Cert,
+    userid: &UserID,
+) -> Result<Signature> {
+    let tsk = read_secret(home, certifier)?
+        .with_context(|| format!("the secret key {certifier} is missing from the home"))?;
+    let mut signer = usable_secret(&tsk.primary_key().key().clone().parts_into_secret()?)?;
+    SignatureBuilder::new(SignatureType::GenericCertification)
+        .set_exportable_certification(false)?
+        .sign_userid_binding(&mut signer, target.primary_key().key(), userid)
 }
 
 /// Generates a new Ed25519 signing key (see docs/crypto-backend.md for why

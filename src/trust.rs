@@ -1,9 +1,7 @@
 //! Trust levels (SPEC §3) and the model that assigns them to certificates.
 //!
-//! Until the web of trust lands, the model is deliberately simple: the user's
-//! own keys are `ultimate`, every other key is `unknown`. Everything that asks
-//! for trust goes through [`TrustModel`], so the web of trust replaces one
-//! implementation, not its callers.
+//! Everything that asks for trust goes through [`TrustModel`]; the web of
+//! trust (`wot`) implements it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -60,21 +58,6 @@ impl FromStr for TrustLevel {
 /// Answers "how far is this key authenticated?".
 pub trait TrustModel {
     fn key_trust(&self, cert: &Fingerprint) -> TrustLevel;
-}
-
-/// The model before the web of trust: own keys are ultimate, all others unknown.
-pub struct OwnKeysOnly<'k> {
-    pub own: &'k std::collections::BTreeSet<Fingerprint>,
-}
-
-impl TrustModel for OwnKeysOnly<'_> {
-    fn key_trust(&self, cert: &Fingerprint) -> TrustLevel {
-        if self.own.contains(cert) {
-            TrustLevel::Ultimate
-        } else {
-            TrustLevel::Unknown
-        }
-    }
 }
 
 #[cfg(test)]

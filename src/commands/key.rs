@@ -2,10 +2,9 @@
 
 use std::time::SystemTime;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use openpgp::policy::StandardPolicy;
 use openpgp::serialize::SerializeInto;
-use openpgp::types::RevocationStatus;
 use sequoia_openpgp as openpgp;
 use serde::Serialize;
 
@@ -14,7 +13,9 @@ use crate::cli::KeyCommand;
 use crate::home::Home;
 use crate::keyring::{parse_key_material, Keyring, ParsedKeys};
 use crate::signing::generate_key;
-use crate::trust::{OwnKeysOnly, TrustLevel, TrustModel};
+use crate::signing::{certify_user_id, choose_own_key};
+use crate::trust::TrustLevel;
+use crate::wot::CertValidity;
 
 pub fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
     match cmd {
@@ -22,6 +23,11 @@ pub fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
         KeyCommand::Import { files } => import(home, &files),
         KeyCommand::List { json } => list(home, json),
         KeyCommand::Export { fingerprint } => export(home, &fingerprint),
+        KeyCommand::Certify {
+            fingerprint,
+            user_id,
+            key,
+        } => certify(home, &fingerprint, &user_id, key.as_deref()),
     }
 }
 
@@ -87,70 +93,24 @@ fn describe(keyring: &Keyring, fpr: &openpgp::Fingerprint) -> String {
 }
 
 /// `key list --json` (SPEC §4, stable interface): `fingerprint`, `revoked`,
-/// `expired`, `user_ids[].user_id`, `user_ids[].validity`.
+/// `expired`, `user_ids[].user_id`, `user_ids[].validity`, and more.
 #[derive(Serialize)]
-struct CertListing {
-    fingerprint: String,
+struct CertListing<'a> {
+    #[serde(flatten)]
+    validity: &'a CertValidity,
     own: bool,
-    revoked: bool,
-    expired: bool,
-    user_ids: Vec<UserIdListing>,
-}
-
-#[derive(Serialize)]
-struct UserIdListing {
-    user_id: String,
-    validity: TrustLevel,
-    revoked: bool,
 }
 
 fn list(home: &Home, json: bool) -> Result<Verdict> {
-    let keyring = Keyring::load(home)?;
-    let trust = OwnKeysOnly {
-        own: keyring.own_keys(),
-    };
-    let policy = StandardPolicy::new();
-    let now = SystemTime::now();
-    let listings: Vec<CertListing> = keyring
+    let (keyring, wot) = super::load_web_of_trust(home)?;
+    let listings: Vec<CertListing> = wot
         .certs()
-        .map(|cert| {
-            let valid = cert.with_policy(&policy, now).ok();
-            let revoked = matches!(
-                cert.revocation_status(&policy, now),
-                RevocationStatus::Revoked(_)
-            );
-            let expired = valid.as_ref().is_some_and(|vc| vc.alive().is_err());
-            let key_trust = trust.key_trust(&cert.fingerprint());
-            let user_ids = cert
-                .userids()
-                .map(|ua| {
-                    let uid_revoked = matches!(
-                        ua.revocation_status(&policy, now),
-                        RevocationStatus::Revoked(_)
-                    );
-                    let bound = valid
-                        .as_ref()
-                        .is_some_and(|vc| vc.userids().any(|u| u.userid() == ua.userid()));
-                    // Revoked, expired or unbound bindings confer nothing.
-                    let validity = if revoked || expired || uid_revoked || !bound {
-                        TrustLevel::Unknown
-                    } else {
-                        key_trust
-                    };
-                    UserIdListing {
-                        user_id: String::from_utf8_lossy(ua.userid().value()).into_owned(),
-                        validity,
-                        revoked: uid_revoked,
-                    }
-                })
-                .collect();
-            CertListing {
-                fingerprint: cert.fingerprint().to_hex(),
-                own: keyring.own_keys().contains(&cert.fingerprint()),
-                revoked,
-                expired,
-                user_ids,
-            }
+        .map(|validity| CertListing {
+            own: keyring
+                .own_keys()
+                .iter()
+                .any(|f| f.to_hex() == validity.fingerprint),
+            validity,
         })
         .collect();
     if json {
@@ -158,23 +118,27 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
         return Ok(Verdict::Pass);
     }
     for c in &listings {
+        let v = c.validity;
         let mut flags = Vec::new();
         if c.own {
-            flags.push("own");
+            flags.push("own".to_string());
         }
-        if c.revoked {
-            flags.push("revoked");
+        if v.owner_trust != TrustLevel::Unknown {
+            flags.push(format!("owner trust {}", v.owner_trust));
         }
-        if c.expired {
-            flags.push("expired");
+        if v.revoked {
+            flags.push("revoked".into());
+        }
+        if v.expired {
+            flags.push("expired".into());
         }
         let flags = if flags.is_empty() {
             String::new()
         } else {
             format!(" [{}]", flags.join(", "))
         };
-        println!("{}{flags}", c.fingerprint);
-        for u in &c.user_ids {
+        println!("{}{flags}", v.fingerprint);
+        for u in &v.user_ids {
             let revoked = if u.revoked { " [revoked]" } else { "" };
             println!("    [{:>8}] {}{revoked}", u.validity, u.user_id);
         }
@@ -182,10 +146,44 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
     Ok(Verdict::Pass)
 }
 
+/// A local certification: the user vouches for one binding, for their own
+/// web of trust only (it is never exported).
+fn certify(home: &Home, query: &str, user_id: &str, key: Option<&str>) -> Result<Verdict> {
+    let lock = home.lock()?;
+    let mut keyring = Keyring::load(home)?;
+    let target = keyring.lookup(query)?.clone();
+    let Some(uid) = target
+        .userids()
+        .find(|u| u.userid().value() == user_id.as_bytes())
+    else {
+        let known: Vec<String> = target
+            .userids()
+            .map(|u| format!("{:?}", String::from_utf8_lossy(u.userid().value())))
+            .collect();
+        bail!(
+            "{} has no user ID {user_id:?} (it has: {})",
+            target.fingerprint(),
+            known.join(", ")
+        );
+    };
+    let certifier = choose_own_key(&keyring, key)?;
+    let sig = certify_user_id(home, &certifier, &target, uid.userid())?;
+    let (updated, _) = target.insert_packets(sig)?;
+    keyring.update(updated);
+    keyring.save(home, &lock)?;
+    println!(
+        "certified {user_id:?} on {} with {} (local)",
+        query,
+        certifier.to_hex()
+    );
+    Ok(Verdict::Pass)
+}
+
 fn export(home: &Home, query: &str) -> Result<Verdict> {
     let keyring = Keyring::load(home)?;
     let cert = keyring.lookup(query)?;
-    let armored = cert.armored().to_vec()?;
+    // `export` leaves out local (non-exportable) certifications.
+    let armored = cert.armored().export_to_vec()?;
     print!("{}", String::from_utf8(armored)?);
     Ok(Verdict::Pass)
 }

@@ -3,6 +3,7 @@
 
 mod key;
 mod package;
+mod trust;
 
 use std::io::Read;
 use std::path::Path;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
     let home = Home::resolve(cli.home)?;
     match cli.command {
         Command::Key(cmd) => key::run(&home, cmd),
+        Command::Trust(cmd) => trust::run(&home, cmd),
         Command::Checksum { package, identity } => package::checksum(&package, &identity),
         Command::Sign {
             package,
@@ -69,6 +71,15 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             &identity,
         ),
     }
+}
+
+/// The keyring with every binding's validity, as `verify` and `key list` need it.
+fn load_web_of_trust(home: &Home) -> Result<(crate::keyring::Keyring, crate::wot::WebOfTrust)> {
+    let keyring = crate::keyring::Keyring::load(home)?;
+    let owner_trust = crate::owner_trust::OwnerTrust::load(home)?;
+    let wot =
+        crate::wot::WebOfTrust::compute(&keyring, &owner_trust, std::time::SystemTime::now())?;
+    Ok((keyring, wot))
 }
 
 /// Reads a file, or standard input for "-".

@@ -15,7 +15,7 @@ use crate::policy::{decide, Evidence, Policy};
 use crate::report::Report;
 use crate::signature_source::{beside, locate, signed_checksums_path};
 use crate::signing;
-use crate::trust::{OwnKeysOnly, TrustLevel};
+use crate::trust::TrustLevel;
 use crate::verify::gather_evidence;
 
 fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
@@ -97,10 +97,7 @@ pub fn verify(
     identity: &IdentityArgs,
 ) -> Result<Verdict> {
     let read = read(package, identity)?;
-    let keyring = Keyring::load(home)?;
-    let trust = OwnKeysOnly {
-        own: keyring.own_keys(),
-    };
+    let (keyring, trust) = super::load_web_of_trust(home)?;
     let found = locate(package, signature)?;
     let evidence = gather_evidence(
         &read.checksum_file,

@@ -1,0 +1,289 @@
+//! `trust explain`: why a key's user IDs are (or are not) authenticated, in
+//! terms a GnuPG user knows: paths of certifications from the trust roots,
+//! owner trust, depth, and "only N of 3 marginals".
+
+use std::fmt::Write as _;
+use std::time::SystemTime;
+
+use openpgp::policy::{HashAlgoSecurity, Policy, StandardPolicy};
+use openpgp::{Cert, Fingerprint};
+use sequoia_openpgp as openpgp;
+use serde::Serialize;
+
+use crate::keyring::Keyring;
+use crate::trust::TrustLevel;
+use crate::verify::display_user_id;
+use crate::wot::{CertValidity, UserIdValidity, WebOfTrust, MAX_DEPTH};
+
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    pub fingerprint: String,
+    pub owner_trust: TrustLevel,
+    pub validity: TrustLevel,
+    pub revoked: bool,
+    pub expired: bool,
+    pub user_ids: Vec<UserIdExplanation>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserIdExplanation {
+    pub user_id: String,
+    pub validity: TrustLevel,
+    pub depth: Option<usize>,
+    pub amount: usize,
+    /// Each path runs from a trust root to this user ID.
+    pub paths: Vec<Vec<Hop>>,
+    /// Why the binding is not (fully) authenticated.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Hop {
+    pub fingerprint: String,
+    pub user_id: Option<String>,
+    /// `ultimate` for a root, else the introducer's owner trust.
+    pub role: TrustLevel,
+    /// The trust amount this hop carries (120 full, 40 marginal).
+    pub amount: usize,
+    pub depth: usize,
+}
+
+pub fn explain(keyring: &Keyring, wot: &WebOfTrust, cert: &Cert, now: SystemTime) -> Explanation {
+    let fpr = cert.fingerprint();
+    let validity = wot.cert(&fpr).cloned().unwrap_or_else(|| CertValidity {
+        fingerprint: fpr.to_hex(),
+        owner_trust: TrustLevel::Unknown,
+        revoked: false,
+        expired: false,
+        validity: TrustLevel::Unknown,
+        user_ids: Vec::new(),
+    });
+    let user_ids = validity
+        .user_ids
+        .iter()
+        .map(|u| UserIdExplanation {
+            user_id: u.user_id.clone(),
+            validity: u.validity,
+            depth: u.depth,
+            amount: u.amount,
+            paths: u
+                .certified_by
+                .iter()
+                .map(|i| path_to(keyring, wot, &i.certifier, &u.user_id, &validity, now))
+                .collect(),
+            reasons: reasons(keyring, wot, cert, &validity, u, now),
+        })
+        .collect();
+    Explanation {
+        fingerprint: validity.fingerprint.clone(),
+        owner_trust: validity.owner_trust,
+        validity: validity.validity,
+        revoked: validity.revoked,
+        expired: validity.expired,
+        user_ids,
+    }
+}
+
+/// The chain root → … → `introducer` → target, following each introducer's
+/// own strongest certifier down to depth 0.
+fn path_to(
+    keyring: &Keyring,
+    wot: &WebOfTrust,
+    introducer: &str,
+    target_uid: &str,
+    target: &CertValidity,
+    now: SystemTime,
+) -> Vec<Hop> {
+    let mut chain = Vec::new();
+    let mut current = introducer.to_string();
+    while let Some(c) = current
+        .parse::<Fingerprint>()
+        .ok()
+        .and_then(|f| wot.cert(&f))
+    {
+        let best = best_user_id(c);
+        let depth = best.and_then(|u| u.depth).unwrap_or(0);
+        chain.push(Hop {
+            fingerprint: c.fingerprint.clone(),
+            user_id: keyring
+                .get(&current.parse().expect("parsed above"))
+                .and_then(|cert| display_user_id(cert, &StandardPolicy::new(), now)),
+            role: if depth == 0 {
+                TrustLevel::Ultimate
+            } else {
+                c.owner_trust
+            },
+            amount: if depth == 0 || c.owner_trust == TrustLevel::Full {
+                120
+            } else {
+                40
+            },
+            depth,
+        });
+        match best.and_then(|u| u.certified_by.first()) {
+            Some(next) if depth > 0 && chain.len() <= MAX_DEPTH => current = next.certifier.clone(),
+            _ => break,
+        }
+    }
+    chain.reverse();
+    let depth = chain.last().map(|h| h.depth + 1).unwrap_or(0);
+    chain.push(Hop {
+        fingerprint: target.fingerprint.clone(),
+        user_id: Some(target_uid.to_string()),
+        role: target.owner_trust,
+        amount: 0,
+        depth,
+    });
+    chain
+}
+
+fn best_user_id(c: &CertValidity) -> Option<&UserIdValidity> {
+    c.user_ids
+        .iter()
+        .filter(|u| !u.revoked && u.depth.is_some())
+        .min_by_key(|u| (std::cmp::Reverse(u.validity), u.depth))
+}
+
+fn reasons(
+    keyring: &Keyring,
+    wot: &WebOfTrust,
+    cert: &Cert,
+    validity: &CertValidity,
+    uid: &UserIdValidity,
+    now: SystemTime,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if uid.validity >= TrustLevel::Full {
+        return out;
+    }
+    if validity.revoked {
+        out.push(
+            "the certificate is revoked: a revoked key confers nothing, whatever certifies it"
+                .into(),
+        );
+    }
+    if validity.expired {
+        out.push("the certificate is expired: refresh it (`pgp-pkg key import`), the owner may have extended it".into());
+    }
+    if uid.revoked {
+        out.push("this user ID is revoked by its owner".into());
+    }
+    if uid.validity == TrustLevel::Marginal {
+        let marginals = uid.amount / 40;
+        out.push(format!(
+            "only {marginals} marginally trusted introducer(s) certify it; 3 marginal or 1 full are needed"
+        ));
+    }
+    let policy = StandardPolicy::at(now);
+    let Some(ua) = cert.userids().find(|u| u.userid() == &uid.raw) else {
+        return out;
+    };
+    let mut any = false;
+    for sig in ua.certifications() {
+        any = true;
+        let Some(certifier) = keyring.find_issuer(&sig.get_issuers()) else {
+            let who = sig
+                .get_issuers()
+                .first()
+                .map(|h| h.to_hex())
+                .unwrap_or_else(|| "an unknown key".into());
+            out.push(format!("certified by {who}, which is not in your keyring"));
+            continue;
+        };
+        let cf = certifier.fingerprint();
+        let name = display_user_id(certifier, &policy, now).unwrap_or_default();
+        let who = format!("{} {name}", cf.to_hex());
+        if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
+            out.push(format!(
+                "certified by {who}, but with {} ({e}): too weak to count",
+                sig.hash_algo()
+            ));
+            continue;
+        }
+        let Some(cv) = wot.cert(&cf) else { continue };
+        let certifier_depth = best_user_id(cv)
+            .filter(|u| u.validity >= TrustLevel::Full)
+            .and_then(|u| u.depth);
+        if sig.exportable().is_err() && certifier_depth != Some(0) {
+            out.push(format!(
+                "a local certification by {who}, which is not ultimately trusted: ignored"
+            ));
+        } else if cv.revoked || cv.expired {
+            out.push(format!("certified by {who}, which is revoked or expired"));
+        } else if certifier_depth.is_none() {
+            out.push(format!(
+                "certified by {who}, which is not fully valid itself (validity {})",
+                cv.validity
+            ));
+        } else if cv.owner_trust == TrustLevel::Never {
+            out.push(format!(
+                "certified by {who}, whom you distrust (owner trust never)"
+            ));
+        } else if certifier_depth != Some(0) && cv.owner_trust < TrustLevel::Marginal {
+            out.push(format!(
+                "certified by {who}, which is valid but has no owner trust: `pgp-pkg trust set {} full` (or marginal) if you trust its owner to certify",
+                cf.to_hex()
+            ));
+        } else if certifier_depth.is_some_and(|d| d >= MAX_DEPTH) {
+            out.push(format!("certified by {who}, which is {MAX_DEPTH} steps from your keys: too deep (at most {MAX_DEPTH})"));
+        }
+    }
+    if !any && !validity.revoked && !uid.revoked && uid.depth.is_none() {
+        out.push("no key in your keyring has certified this user ID".into());
+    }
+    if out.is_empty() && uid.validity < TrustLevel::Full {
+        out.push("no path from your trust roots reaches it".into());
+    }
+    out
+}
+
+impl Explanation {
+    /// The report for people, in gpg's vocabulary.
+    pub fn to_human(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}: validity {}, owner trust {}",
+            self.fingerprint, self.validity, self.owner_trust
+        );
+        if self.revoked {
+            out.push_str("  the certificate is REVOKED\n");
+        }
+        if self.expired {
+            out.push_str("  the certificate is EXPIRED\n");
+        }
+        for u in &self.user_ids {
+            let how = match u.depth {
+                Some(0) => " (your own key)".to_string(),
+                Some(d) => format!(" (depth {d}, trust amount {}/120)", u.amount),
+                None => String::new(),
+            };
+            let _ = writeln!(out, "  [{:>8}] {}{how}", u.validity, u.user_id);
+            for (i, path) in u.paths.iter().enumerate() {
+                let _ = writeln!(out, "    path {}:", i + 1);
+                for hop in path {
+                    let name = hop.user_id.as_deref().unwrap_or("");
+                    if hop.depth == 0 {
+                        let _ = writeln!(
+                            out,
+                            "      {} {name} (trust root: ultimate)",
+                            hop.fingerprint
+                        );
+                    } else if std::ptr::eq(hop, path.last().expect("non-empty")) {
+                        let _ = writeln!(out, "      └ certifies {name}");
+                    } else {
+                        let _ = writeln!(
+                            out,
+                            "      ├ {} {name} (depth {}, owner trust {}, amount {})",
+                            hop.fingerprint, hop.depth, hop.role, hop.amount
+                        );
+                    }
+                }
+            }
+            for r in &u.reasons {
+                let _ = writeln!(out, "    - {r}");
+            }
+        }
+        out
+    }
+}
