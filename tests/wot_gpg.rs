@@ -179,8 +179,11 @@ const REV: usize = PLAIN_KEYS + 1;
 fn random_web(seed: u64) -> Web {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut web = Web::default();
-    // K0 is the user's own key.
+    // K0 is the user's own key. It certifies the expired key and the key
+    // that some webs revoke: neither may be valid.
     web.owner_trust.insert(0, 6);
+    web.certifications
+        .extend([(0, EXP, false), (0, REV, false)]);
     match seed % 5 {
         0 => {
             // A chain of full introducers longer than the depth limit.
