@@ -155,7 +155,7 @@ pub fn sign_raw(tsk: &Cert, data: &[u8], opts: RawSig) -> String {
     let t = opts.created.unwrap_or_else(SystemTime::now);
     let key = tsk
         .keys()
-        .with_policy(&null, tsk.primary_key().key().creation_time())
+        .with_policy(&null, t)
         .secret()
         .for_signing()
         .next()
@@ -222,4 +222,29 @@ pub fn require_program(name: &str) -> bool {
         eprintln!("skipping: {name} is not installed (set PGP_PKG_E2E=1 to make this a failure)");
     }
     found
+}
+
+/// `target` with an exportable certification of its first user ID by
+/// `certifier` (a key with secrets), using `hash`.
+pub fn certified(certifier: &Cert, target: &Cert, hash: HashAlgorithm) -> Cert {
+    let mut signer = certifier
+        .primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .unwrap()
+        .into_keypair()
+        .unwrap();
+    let uid = target.userids().next().unwrap().userid().clone();
+    let sig = SignatureBuilder::new(SignatureType::GenericCertification)
+        .set_hash_algo(hash)
+        .sign_userid_binding(&mut signer, target.primary_key().key(), &uid)
+        .unwrap();
+    target.clone().insert_packets(sig).unwrap().0
+}
+
+pub fn read_cert(name: &str) -> Cert {
+    Cert::from_file(testkey(name))
+        .unwrap()
+        .strip_secret_key_material()
 }

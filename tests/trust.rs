@@ -1,0 +1,191 @@
+//! Owner trust, local certification, validity, `trust explain`, and the
+//! trust `verify` reports (issue 3). The differential test against GnuPG is
+//! in wot_gpg.rs.
+
+mod common;
+
+use common::*;
+use sequoia_openpgp::types::HashAlgorithm;
+
+const BOB_UID: &str = "Bob Builder (TEST KEY) <bob@example.org>";
+
+/// Alice is the user (own key) and has certified Bob locally; Bob has
+/// certified Carol (exportable, made with `hash`).
+fn alice_bob_carol(hash: HashAlgorithm) -> Env {
+    let env = Env::new();
+    env.import(&["alice.sec.asc", "bob.pub.asc"]);
+    let out = env.run(&["key", "certify", BOB, BOB_UID]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let carol = certified(&read_tsk("bob.sec.asc"), &read_cert("carol.pub.asc"), hash);
+    write_armored_cert(&env.path("carol.asc"), &carol);
+    assert_eq!(env.run(&["key", "import", "carol.asc"]).code, 0);
+    env
+}
+
+fn validity(env: &Env, fpr: &str) -> String {
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["key", "list", "--json"]).stdout).unwrap();
+    let cert = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["fingerprint"] == fpr)
+        .expect("listed");
+    cert["user_ids"][0]["validity"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn explain(env: &Env, fpr: &str) -> (String, serde_json::Value) {
+    let human = env.run(&["trust", "explain", fpr]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    let json = env.run(&["trust", "explain", fpr, "--json"]);
+    (human.stdout, serde_json::from_str(&json.stdout).unwrap())
+}
+
+#[test]
+fn owner_trust_carries_validity_one_step_further() {
+    let env = alice_bob_carol(HashAlgorithm::SHA512);
+    assert_eq!(
+        validity(&env, BOB),
+        "full",
+        "Alice's local certification authenticates Bob"
+    );
+    assert_eq!(
+        validity(&env, CAROL),
+        "unknown",
+        "Bob has no owner trust yet"
+    );
+    let (human, _) = explain(&env, CAROL);
+    assert!(human.contains("has no owner trust"), "{human}");
+
+    assert_eq!(env.run(&["trust", "set", BOB, "full"]).code, 0);
+    assert_eq!(validity(&env, CAROL), "full");
+    let (human, json) = explain(&env, CAROL);
+    let path = &json["user_ids"][0]["paths"][0];
+    assert_eq!(path[0]["fingerprint"], ALICE, "{json:#}");
+    assert_eq!(path[1]["fingerprint"], BOB);
+    assert_eq!(path[2]["fingerprint"], CAROL);
+    assert_eq!(json["user_ids"][0]["depth"], 2);
+    insta::assert_snapshot!(human);
+
+    assert_eq!(env.run(&["trust", "set", BOB, "marginal"]).code, 0);
+    assert_eq!(validity(&env, CAROL), "marginal");
+    let (human, _) = explain(&env, CAROL);
+    assert!(
+        human.contains("only 1 marginally trusted introducer(s)"),
+        "{human}"
+    );
+
+    assert_eq!(env.run(&["trust", "set", BOB, "never"]).code, 0);
+    assert_eq!(validity(&env, CAROL), "unknown");
+    let (human, _) = explain(&env, CAROL);
+    assert!(human.contains("distrust"), "{human}");
+}
+
+#[test]
+fn sha1_certifications_confer_nothing() {
+    let env = alice_bob_carol(HashAlgorithm::SHA1);
+    assert_eq!(env.run(&["trust", "set", BOB, "full"]).code, 0);
+    assert_eq!(validity(&env, CAROL), "unknown");
+    let (human, _) = explain(&env, CAROL);
+    assert!(
+        human.contains("SHA1") && human.contains("too weak"),
+        "{human}"
+    );
+}
+
+#[test]
+fn verify_reports_web_of_trust_levels() {
+    let env = alice_bob_carol(HashAlgorithm::SHA512);
+    write_zip(&env.path("widget.zip"), WIDGET);
+    let text = env.checksum(&["widget.zip", "--version", "1.0.0"]);
+    std::fs::write(
+        env.path("widget.zip.asc"),
+        sign_raw(&read_tsk("bob.sec.asc"), text.as_bytes(), RawSig::default()),
+    )
+    .unwrap();
+    let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0", "--min-trust", "full"]);
+    assert_eq!(
+        (code, pkg["status"].as_str(), pkg["trust"].as_str()),
+        (0, Some("ok"), Some("full")),
+        "{pkg:#}"
+    );
+    let (code, pkg) = env.verify_json(&[
+        "widget.zip",
+        "--version",
+        "1.0.0",
+        "--min-trust",
+        "ultimate",
+    ]);
+    assert_eq!(
+        (code, pkg["status"].as_str()),
+        (1, Some("below-policy")),
+        "{pkg:#}"
+    );
+
+    // A signer the user distrusts fails even the default policy.
+    assert_eq!(env.run(&["trust", "set", BOB, "never"]).code, 0);
+    let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
+    assert_eq!(
+        (code, pkg["status"].as_str(), pkg["trust"].as_str()),
+        (1, Some("below-policy"), Some("never")),
+        "{pkg:#}"
+    );
+}
+
+#[test]
+fn local_certifications_stay_local() {
+    let env = alice_bob_carol(HashAlgorithm::SHA512);
+    let exported = env.run(&["key", "export", BOB]).stdout;
+    std::fs::write(env.path("bob-export.asc"), exported).unwrap();
+    let other = Env::new();
+    other.import(&["alice.pub.asc"]);
+    assert_eq!(
+        other
+            .run(&[
+                "key",
+                "import",
+                env.path("bob-export.asc").to_str().unwrap()
+            ])
+            .code,
+        0
+    );
+    assert_eq!(other.run(&["trust", "set", ALICE, "ultimate"]).code, 0);
+    assert_eq!(
+        validity(&other, BOB),
+        "unknown",
+        "Alice's local certification must not travel with the export"
+    );
+}
+
+#[test]
+fn import_gpg_ownertrust_reads_gpgs_format_and_rejects_garbage() {
+    let env = Env::new();
+    env.import(&["alice.pub.asc", "bob.pub.asc"]);
+    let text = format!("# List of assigned trustvalues\n# (Use \"gpg --import-ownertrust\" to restore them)\n{ALICE}:6:\n{BOB}:4:\n");
+    std::fs::write(env.path("trust.txt"), text).unwrap();
+    let out = env.run(&["trust", "import-gpg", "trust.txt"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(validity(&env, ALICE), "ultimate");
+    let stored = std::fs::read_to_string(env.home().join("ownertrust.txt")).unwrap();
+    assert!(stored.contains(&format!("{BOB}:4:")), "{stored}");
+
+    std::fs::write(env.path("bad.txt"), format!("{ALICE}:6:\nnot a line\n")).unwrap();
+    let out = env.run(&["trust", "import-gpg", "bad.txt"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("bad.txt") && out.stderr.contains("line 2"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(env.home().join("ownertrust.txt")).unwrap(),
+        stored,
+        "nothing half-imported"
+    );
+
+    let out = env.run(&["trust", "set", BOB, "trusted"]);
+    assert_eq!(out.code, 2);
+}
