@@ -6,6 +6,7 @@
 //! - `keyring.pgp`: every known certificate, public parts only (binary OpenPGP).
 //! - `secret/FINGERPRINT.pgp`: the user's own keys with their secrets (mode 0600).
 //! - `ownertrust.txt`: owner trust, in `gpg --export-ownertrust` format.
+//! - `cache/`: derived data (the validated certification network); deletable.
 //! - `lock`: held exclusively by writers for the whole read-modify-write.
 //!
 //! Readers take no lock: files are only ever replaced by `rename`, so a reader
@@ -50,6 +51,11 @@ impl Home {
 
     pub fn owner_trust_path(&self) -> PathBuf {
         self.root.join("ownertrust.txt")
+    }
+
+    /// Derived data that can be rebuilt at any time (see `wot_cache`).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root.join("cache")
     }
 
     pub fn secret_dir(&self) -> PathBuf {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use openpgp::cert::prelude::*;
+use openpgp::packet::Tag;
 use openpgp::packet::{Packet, Signature};
 use openpgp::parse::{PacketParser, PacketParserResult, Parse};
 use openpgp::serialize::Serialize;
@@ -14,7 +15,11 @@ use openpgp::types::SignatureType;
 use openpgp::{Fingerprint, KeyHandle, KeyID};
 use sequoia_openpgp as openpgp;
 
+use sha2::Digest;
+
+use crate::checksum_file::Sha256;
 use crate::home::{Home, WriteLock};
+use crate::keyring_index::KeyringIndex;
 
 /// Every certificate the user knows, public parts only, plus which of them
 /// are the user's own keys (their secrets live in `secret/`).
@@ -24,6 +29,8 @@ pub struct Keyring {
     /// Key ID of every primary key and subkey, for finding a signature's issuer.
     by_key_id: HashMap<KeyID, Vec<Fingerprint>>,
     own: BTreeSet<Fingerprint>,
+    /// SHA-256 of `keyring.pgp` as loaded: the key of caches derived from it.
+    digest: String,
 }
 
 /// What an import changed, for the user's report.
@@ -44,24 +51,13 @@ impl Keyring {
         let mut keyring = Keyring::default();
         let path = home.keyring_path();
         if path.exists() {
-            for cert in CertParser::from_file(&path).map_err(|e| damaged(&path, e))? {
+            let bytes = fs::read(&path).map_err(|e| damaged(&path, e.into()))?;
+            keyring.digest = Sha256(sha2::Sha256::digest(&bytes).into()).to_hex();
+            for cert in CertParser::from_bytes(&bytes).map_err(|e| damaged(&path, e))? {
                 keyring.insert(cert.map_err(|e| damaged(&path, e))?);
             }
         }
-        let secret_dir = home.secret_dir();
-        if secret_dir.is_dir() {
-            for item in fs::read_dir(&secret_dir)
-                .with_context(|| format!("listing {}", secret_dir.display()))?
-            {
-                let name = item?.file_name();
-                let Some(fpr) = name.to_str().and_then(|n| n.strip_suffix(".pgp")) else {
-                    continue;
-                };
-                if let Ok(fpr) = fpr.parse::<Fingerprint>() {
-                    keyring.own.insert(fpr);
-                }
-            }
-        }
+        keyring.own = own_key_fingerprints(home)?;
         Ok(keyring)
     }
 
@@ -71,6 +67,11 @@ impl Keyring {
 
     pub fn get(&self, fpr: &Fingerprint) -> Option<&Cert> {
         self.certs.get(fpr)
+    }
+
+    /// Identifies the keyring's content, for caches.
+    pub fn digest(&self) -> String {
+        self.digest.clone()
     }
 
     pub fn own_keys(&self) -> &BTreeSet<Fingerprint> {
@@ -157,12 +158,18 @@ impl Keyring {
     }
 
     /// Writes the public keyring atomically.
+    /// Writes the public keyring atomically, and its index.
     pub fn save(&self, home: &Home, lock: &WriteLock) -> Result<()> {
         let mut bytes = Vec::new();
+        let mut spans = Vec::with_capacity(self.certs.len());
         for cert in self.certs.values() {
+            let start = bytes.len() as u64;
             cert.serialize(&mut bytes)?;
+            spans.push((cert.clone(), start, bytes.len() as u64 - start));
         }
-        home.write_atomic(lock, &home.keyring_path(), &bytes, false)
+        home.write_atomic(lock, &home.keyring_path(), &bytes, false)?;
+        let (spans, by_key_id) = KeyringIndex::build(&spans);
+        KeyringIndex::save(home, lock, spans, by_key_id)
     }
 
     /// Replaces a certificate with an updated version of itself.
@@ -180,6 +187,65 @@ impl Keyring {
         }
         self.certs.insert(fpr, cert);
     }
+}
+
+/// Finds the certificate that issued a signature. Errors mean the keyring
+/// could not be read: never to be mistaken for "no such key".
+pub trait IssuerLookup {
+    fn issuer_cert(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>>;
+}
+
+impl IssuerLookup for Keyring {
+    fn issuer_cert(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
+        Ok(self.find_issuer(issuers).cloned())
+    }
+}
+
+/// The cheapest lookup available: through the keyring index when it is
+/// fresh (parsing only the signers' certificates), else the whole keyring.
+pub enum CertLookup {
+    Indexed(KeyringIndex, std::path::PathBuf),
+    Loaded(Keyring),
+}
+
+impl CertLookup {
+    pub fn open(home: &Home) -> Result<CertLookup> {
+        Ok(match KeyringIndex::load_fresh(home) {
+            Some(index) => CertLookup::Indexed(index, home.keyring_path()),
+            None => CertLookup::Loaded(Keyring::load(home)?),
+        })
+    }
+}
+
+impl IssuerLookup for CertLookup {
+    fn issuer_cert(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
+        match self {
+            CertLookup::Indexed(index, path) => index.find_issuer(path, issuers),
+            CertLookup::Loaded(keyring) => keyring.issuer_cert(issuers),
+        }
+    }
+}
+
+/// The user's own keys: those whose secrets are in `secret/`.
+pub fn own_key_fingerprints(home: &Home) -> Result<BTreeSet<Fingerprint>> {
+    let mut own = BTreeSet::new();
+    let secret_dir = home.secret_dir();
+    if !secret_dir.is_dir() {
+        return Ok(own);
+    }
+    for item in
+        fs::read_dir(&secret_dir).with_context(|| format!("listing {}", secret_dir.display()))?
+    {
+        let name = item?.file_name();
+        if let Some(fpr) = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".pgp"))
+            .and_then(|f| f.parse().ok())
+        {
+            own.insert(fpr);
+        }
+    }
+    Ok(own)
 }
 
 /// Reads one of the user's own keys, with its secrets.
@@ -214,6 +280,11 @@ fn damaged(path: &Path, e: anyhow::Error) -> anyhow::Error {
 pub struct ParsedKeys {
     pub certs: Vec<Cert>,
     pub revocations: Vec<Signature>,
+    /// Packets inside certificates that could not be read (a malformed old
+    /// signature, an unknown algorithm): skipped, as GnuPG skips them.
+    pub skipped_packets: usize,
+    /// Certificates whose primary key could not be read at all.
+    pub skipped_certs: usize,
 }
 
 /// Parses armored or binary key material: any number of certificates and
@@ -224,18 +295,37 @@ pub fn parse_key_material(bytes: &[u8], source: &str) -> Result<ParsedKeys> {
     let mut pending: Vec<Packet> = Vec::new();
     let mut ppr =
         PacketParser::from_bytes(bytes).with_context(|| format!("{source}: not OpenPGP data"))?;
+    let mut skipping_cert = false;
     while let PacketParserResult::Some(pp) = ppr {
         let (packet, next) = pp
             .recurse()
             .with_context(|| format!("{source}: malformed OpenPGP data"))?;
         ppr = next;
-        let starts_cert = matches!(packet, Packet::PublicKey(_) | Packet::SecretKey(_));
-        if starts_cert && !pending.is_empty() {
-            parsed
-                .certs
-                .push(cert_from_packets(std::mem::take(&mut pending), source)?);
+        let starts_cert = match &packet {
+            Packet::PublicKey(_) | Packet::SecretKey(_) => true,
+            Packet::Unknown(u) => matches!(u.tag(), Tag::PublicKey | Tag::SecretKey),
+            _ => false,
+        };
+        if starts_cert {
+            skipping_cert = false;
+            if !pending.is_empty() {
+                parsed
+                    .certs
+                    .push(cert_from_packets(std::mem::take(&mut pending), source)?);
+            }
         }
         match packet {
+            Packet::Unknown(_) if starts_cert => {
+                skipping_cert = true;
+                parsed.skipped_certs += 1;
+            }
+            _ if skipping_cert => parsed.skipped_packets += 1,
+            Packet::Unknown(u) if pending.is_empty() => bail!(
+                "{source}: unreadable OpenPGP packet {}: {}",
+                u.tag(),
+                u.error()
+            ),
+            Packet::Unknown(_) => parsed.skipped_packets += 1,
             Packet::Signature(sig) if pending.is_empty() => {
                 if !matches!(
                     sig.typ(),
@@ -250,11 +340,6 @@ pub fn parse_key_material(bytes: &[u8], source: &str) -> Result<ParsedKeys> {
             }
             // Marker packets are padding; trust packets are GnuPG-local and never exported.
             Packet::Marker(_) | Packet::Trust(_) => {}
-            Packet::Unknown(u) => bail!(
-                "{source}: unsupported OpenPGP packet {}: {}",
-                u.tag(),
-                u.error()
-            ),
             other => pending.push(other),
         }
     }

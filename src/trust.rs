@@ -8,11 +8,11 @@ use std::str::FromStr;
 
 use anyhow::bail;
 use sequoia_openpgp::Fingerprint;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How much the user believes a key belongs to whom it says. Ordered:
 /// `never < unknown < marginal < full < ultimate`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TrustLevel {
     Never,

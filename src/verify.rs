@@ -17,7 +17,7 @@ use openpgp::{Fingerprint, KeyHandle};
 use sequoia_openpgp as openpgp;
 
 use crate::checksum_file::ChecksumFile;
-use crate::keyring::Keyring;
+use crate::keyring::IssuerLookup;
 use crate::policy::{Evidence, SignedDiff};
 use crate::signature_source::SignatureFile;
 use crate::signing::{is_rsa, variable_time_rsa};
@@ -102,10 +102,10 @@ fn parse_signature_block(bytes: &[u8], sigs: &mut Vec<Signature>) -> Result<()> 
 pub fn check_signatures(
     data: &[u8],
     sigs: &[Signature],
-    keyring: &Keyring,
+    keyring: &dyn IssuerLookup,
     trust: &dyn TrustModel,
     now: SystemTime,
-) -> Vec<SignatureCheck> {
+) -> Result<Vec<SignatureCheck>> {
     let policy = StandardPolicy::at(now);
     sigs.iter()
         .map(|sig| check_one(data, sig, keyring, trust, &policy, now))
@@ -116,34 +116,40 @@ pub fn check_signatures(
 pub fn gather_evidence(
     package: &ChecksumFile,
     found: Result<SignatureFile, String>,
-    keyring: &Keyring,
+    keyring: &dyn IssuerLookup,
     trust: &dyn TrustModel,
     now: SystemTime,
-) -> Evidence {
+) -> Result<Evidence> {
     let file = match found {
         Ok(file) => file,
-        Err(looked) => return Evidence::Unsigned(looked),
+        Err(looked) => return Ok(Evidence::Unsigned(looked)),
     };
     let sigs = match parse_signatures(&file.bytes) {
         Ok(sigs) => sigs,
-        Err(e) => return Evidence::Unreadable(format!("{}: {e:#}", file.path.display())),
+        Err(e) => {
+            return Ok(Evidence::Unreadable(format!(
+                "{}: {e:#}",
+                file.path.display()
+            )))
+        }
     };
-    let checks = check_signatures(package.render().as_bytes(), &sigs, keyring, trust, now);
+    let checks = check_signatures(package.render().as_bytes(), &sigs, keyring, trust, now)?;
     let signed_diff = if checks.iter().any(|c| matches!(c.outcome, Outcome::Bad(_)))
         && !checks
             .iter()
             .any(|c| matches!(c.outcome, Outcome::Good { .. }))
     {
-        file.signed_checksums
-            .as_deref()
-            .and_then(|text| explain_mismatch(package, text, &sigs, keyring, trust, now))
+        match file.signed_checksums.as_deref() {
+            Some(text) => explain_mismatch(package, text, &sigs, keyring, trust, now)?,
+            None => None,
+        }
     } else {
         None
     };
-    Evidence::Checked {
+    Ok(Evidence::Checked {
         checks,
         signed_diff,
-    }
+    })
 }
 
 /// When the signed checksum file verifies, it says what changed. It is
@@ -153,19 +159,21 @@ fn explain_mismatch(
     package: &ChecksumFile,
     signed_text: &str,
     sigs: &[Signature],
-    keyring: &Keyring,
+    keyring: &dyn IssuerLookup,
     trust: &dyn TrustModel,
     now: SystemTime,
-) -> Option<SignedDiff> {
-    let authentic = check_signatures(signed_text.as_bytes(), sigs, keyring, trust, now)
+) -> Result<Option<SignedDiff>> {
+    let authentic = check_signatures(signed_text.as_bytes(), sigs, keyring, trust, now)?
         .iter()
         .any(|c| matches!(c.outcome, Outcome::Good { .. }));
     if !authentic {
-        return None;
+        return Ok(None);
     }
-    let signed = ChecksumFile::parse(signed_text).ok()?;
+    let Ok(signed) = ChecksumFile::parse(signed_text) else {
+        return Ok(None);
+    };
     if signed.package != package.package {
-        return Some(SignedDiff::OtherPackage(signed.package.to_string()));
+        return Ok(Some(SignedDiff::OtherPackage(signed.package.to_string())));
     }
     let mut lines = package.diff_contents(&signed).describe();
     if signed.hex != package.hex {
@@ -179,17 +187,17 @@ fn explain_mismatch(
             show(&package.hex)
         ));
     }
-    Some(SignedDiff::Contents(lines))
+    Ok(Some(SignedDiff::Contents(lines)))
 }
 
 fn check_one(
     data: &[u8],
     sig: &Signature,
-    keyring: &Keyring,
+    keyring: &dyn IssuerLookup,
     trust: &dyn TrustModel,
     policy: &StandardPolicy,
     now: SystemTime,
-) -> SignatureCheck {
+) -> Result<SignatureCheck> {
     let issuers = sig.get_issuers();
     let mut check = SignatureCheck {
         issuer: describe_issuers(&issuers),
@@ -199,18 +207,19 @@ fn check_one(
         created: sig.signature_creation_time(),
         outcome: Outcome::UnknownKey,
     };
-    let Some(cert) = keyring.find_issuer(&issuers) else {
-        return check;
+    let Some(cert) = keyring.issuer_cert(&issuers)? else {
+        return Ok(check);
     };
+    let cert = &cert;
     check.cert = Some(cert.fingerprint());
     check.user_id = display_user_id(cert, policy, now);
     let key = cert
         .keys()
         .find(|k| issuers.iter().any(|h| k.key().key_handle().aliases(h)));
-    let Some(key) = key else { return check };
+    let Some(key) = key else { return Ok(check) };
     check.signing_key = Some(key.key().fingerprint());
     check.outcome = judge(data, sig, cert, key.key().fingerprint(), trust, policy, now);
-    check
+    Ok(check)
 }
 
 fn judge(

@@ -21,12 +21,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use openpgp::packet::UserID;
-use openpgp::policy::StandardPolicy;
 use openpgp::Fingerprint;
 use sequoia_openpgp as openpgp;
-use sequoia_wot::store::{CertStore, Store, SynopsisSlice};
+use sequoia_wot::store::SynopsisSlice;
 use sequoia_wot::{
     CertSynopsis, Certification, NetworkBuilder, Root, Roots, FULLY_TRUSTED, PARTIALLY_TRUSTED,
 };
@@ -35,6 +34,7 @@ use serde::Serialize;
 use crate::keyring::Keyring;
 use crate::owner_trust::OwnerTrust;
 use crate::trust::{TrustLevel, TrustModel};
+use crate::wot_cache::Network;
 
 /// GnuPG's `--max-cert-depth` default.
 pub const MAX_DEPTH: usize = 5;
@@ -81,13 +81,11 @@ pub struct WebOfTrust {
 impl WebOfTrust {
     pub fn compute(
         keyring: &Keyring,
+        network: &Network,
         owner_trust: &OwnerTrust,
         now: SystemTime,
     ) -> Result<WebOfTrust> {
-        let policy = StandardPolicy::at(now);
-        let store = CertStore::from_cert_refs(keyring.certs(), &policy, now)
-            .context("building the web of trust")?;
-        let synopses: Vec<CertSynopsis> = store.synopses().collect();
+        let synopses = &network.certs;
 
         let usable = |s: &CertSynopsis| !is_revoked(s) && !is_expired(s, now);
         let ultimate: BTreeSet<Fingerprint> = synopses
@@ -100,11 +98,22 @@ impl WebOfTrust {
             .collect();
         // Local (non-exportable) certifications count only when an
         // ultimately trusted key made them: they are the user's own word.
-        let certifications: Vec<Certification> = synopses
+        let certifications: Vec<Certification> = network
+            .certifications
             .iter()
-            .flat_map(|s| store.third_party_certifications_of(&s.fingerprint()))
             .filter(|c| c.exportable() || ultimate.contains(&c.issuer().fingerprint()))
+            .cloned()
             .collect();
+        // Who certified whom: each depth only looks at what its introducers certified.
+        let mut certified_by: BTreeMap<Fingerprint, BTreeSet<Fingerprint>> = BTreeMap::new();
+        for c in &certifications {
+            certified_by
+                .entry(c.issuer().fingerprint())
+                .or_default()
+                .insert(c.target().fingerprint());
+        }
+        let by_fpr: BTreeMap<Fingerprint, &CertSynopsis> =
+            synopses.iter().map(|s| (s.fingerprint(), s)).collect();
 
         let mut certs: BTreeMap<Fingerprint, CertValidity> = synopses
             .iter()
@@ -156,13 +165,18 @@ impl WebOfTrust {
                 break;
             }
             let roots = Roots::new(introducers.iter().map(|(f, a)| Root::new(f.clone(), *a)));
-            let slice = SynopsisSlice::new(&synopses, &certifications, now)?;
+            let slice = SynopsisSlice::new(synopses, &certifications, now)?;
             let network = NetworkBuilder::rooted(slice, roots)
                 .maximum_depth(0)
                 .build();
             let mut next = Vec::new();
-            let candidates: Vec<&CertSynopsis> = synopses
+            let candidates: Vec<&CertSynopsis> = introducers
                 .iter()
+                .filter_map(|(f, _)| certified_by.get(f))
+                .flatten()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .filter_map(|f| by_fpr.get(f).copied())
                 .filter(|s| usable(s) && !settled.contains(&s.fingerprint()))
                 .collect();
             for s in candidates {

@@ -16,6 +16,7 @@ use crate::signing::generate_key;
 use crate::signing::{certify_user_id, choose_own_key};
 use crate::trust::TrustLevel;
 use crate::wot::CertValidity;
+use crate::wot_cache::KeyTrust;
 
 pub fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
     match cmd {
@@ -40,10 +41,12 @@ fn generate(home: &Home, user_id: &str) -> Result<Verdict> {
         &lock,
         ParsedKeys {
             certs: vec![tsk.clone()],
-            revocations: vec![],
+            ..ParsedKeys::default()
         },
     )?;
     keyring.save(home, &lock)?;
+    drop(lock);
+    warm_caches(home)?;
     println!("{}", tsk.fingerprint().to_hex());
     Ok(Verdict::Pass)
 }
@@ -55,11 +58,21 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
         let parsed = parse_key_material(&read_input(file)?, &file.display().to_string())?;
         material.certs.extend(parsed.certs);
         material.revocations.extend(parsed.revocations);
+        material.skipped_packets += parsed.skipped_packets;
+        material.skipped_certs += parsed.skipped_certs;
+    }
+    if material.skipped_packets + material.skipped_certs > 0 {
+        eprintln!(
+            "pgp-pkg: warning: skipped {} unreadable packet(s) and {} certificate(s) with an unreadable primary key",
+            material.skipped_packets, material.skipped_certs
+        );
     }
     let lock = home.lock()?;
     let mut keyring = Keyring::load(home)?;
     let summary = keyring.import(home, &lock, material)?;
     keyring.save(home, &lock)?;
+    drop(lock);
+    warm_caches(home)?;
     for fpr in &summary.new {
         println!("new:       {}", describe(&keyring, fpr));
     }
@@ -82,6 +95,14 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
         );
     }
     Ok(Verdict::Pass)
+}
+
+/// Checks every certification now, once, so later commands read the result
+/// (see wot_cache). Runs after the write lock is released: the cache
+/// writers take it themselves.
+fn warm_caches(home: &Home) -> Result<()> {
+    KeyTrust::load(home, SystemTime::now())?;
+    Ok(())
 }
 
 fn describe(keyring: &Keyring, fpr: &openpgp::Fingerprint) -> String {
@@ -171,6 +192,8 @@ fn certify(home: &Home, query: &str, user_id: &str, key: Option<&str>) -> Result
     let (updated, _) = target.insert_packets(sig)?;
     keyring.update(updated);
     keyring.save(home, &lock)?;
+    drop(lock);
+    warm_caches(home)?;
     println!(
         "certified {user_id:?} on {} with {} (local)",
         query,

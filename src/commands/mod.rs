@@ -77,8 +77,9 @@ pub fn run(cli: Cli) -> Result<Verdict> {
 fn load_web_of_trust(home: &Home) -> Result<(crate::keyring::Keyring, crate::wot::WebOfTrust)> {
     let keyring = crate::keyring::Keyring::load(home)?;
     let owner_trust = crate::owner_trust::OwnerTrust::load(home)?;
-    let wot =
-        crate::wot::WebOfTrust::compute(&keyring, &owner_trust, std::time::SystemTime::now())?;
+    let now = std::time::SystemTime::now();
+    let network = crate::wot_cache::Network::load_or_build(home, &keyring, now)?;
+    let wot = crate::wot::WebOfTrust::compute(&keyring, &network, &owner_trust, now)?;
     Ok((keyring, wot))
 }
 

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use super::Verdict;
 use crate::cli::IdentityArgs;
 use crate::home::Home;
-use crate::keyring::Keyring;
+use crate::keyring::{CertLookup, Keyring};
 use crate::package::{read_package, IdentityHints, Limits, ReadPackage};
 use crate::policy::{decide, Evidence, Policy};
 use crate::report::Report;
@@ -17,6 +17,7 @@ use crate::signature_source::{beside, locate, signed_checksums_path};
 use crate::signing;
 use crate::trust::TrustLevel;
 use crate::verify::gather_evidence;
+use crate::wot_cache::KeyTrust;
 
 fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
     let hints = IdentityHints {
@@ -97,15 +98,13 @@ pub fn verify(
     identity: &IdentityArgs,
 ) -> Result<Verdict> {
     let read = read(package, identity)?;
-    let (keyring, trust) = super::load_web_of_trust(home)?;
+    let now = SystemTime::now();
+    // The cheap path: the signers' certificates through the keyring index,
+    // their trust from the cached snapshot (both rebuilt when stale).
+    let keyring = CertLookup::open(home)?;
+    let trust = KeyTrust::load(home, now)?;
     let found = locate(package, signature)?;
-    let evidence = gather_evidence(
-        &read.checksum_file,
-        found,
-        &keyring,
-        &trust,
-        SystemTime::now(),
-    );
+    let evidence = gather_evidence(&read.checksum_file, found, &keyring, &trust, now)?;
     let malformed = matches!(evidence, Evidence::Unreadable(_));
     let policy = Policy { min_trust };
     let report = Report {

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Web-of-trust figures on real data (issue 3), pgp-pkg next to GnuPG, in one run.
+# Needs: apt-get install debian-keyring gnupg python3; cargo build --release.
+# Prints the rows of docs/performance.md's web-of-trust table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+keyring=${KEYRING:-/usr/share/keyrings/debian-keyring.gpg}
+bin=${PGP_PKG_BIN:-target/release/pgp-pkg}
+work=$(mktemp -d /tmp/bench.XXXXXX)
+trap 'gpgconf --homedir "$work/gpg" --kill all >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+export GNUPGHOME=$work/gpg PGP_PKG_HOME=$work/pgp-pkg
+mkdir -m 700 "$GNUPGHOME"
+
+secs() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -1; }
+
+gpg_import=$(secs gpg --batch --quiet --import "$keyring")
+# The five most prolific certifiers, by gpg's count of third-party certifications.
+gpg --batch --with-colons --list-sigs 2>/dev/null | python3 -c '
+import sys, collections
+count, fpr_of, key, self_ids = collections.Counter(), {}, None, set()
+for line in sys.stdin:
+    f = line.split(":")
+    if f[0] == "pub": key, self_ids = f[4], {f[4]}
+    elif f[0] == "fpr" and key and key not in fpr_of: fpr_of[key] = f[9]
+    elif f[0] == "sub": self_ids.add(f[4])
+    elif f[0] == "sig" and f[4] not in self_ids: count[f[4]] += 1
+for kid, _ in count.most_common(50):
+    if kid in fpr_of: print(fpr_of[kid] + ":6:")
+' | head -5 > "$work/roots.txt"
+gpg --batch --quiet --import-ownertrust "$work/roots.txt"
+gpg_trustdb=$(secs gpg --batch --check-trustdb)
+
+pgp_import=$(secs "$bin" key import "$keyring")
+"$bin" trust import-gpg "$work/roots.txt" >/dev/null
+pgp_full_cold=$(secs "$bin" key list --json)
+pgp_full=$(secs "$bin" key list --json)
+
+# One key's trust, as verify needs it: a package signed by a key in the keyring.
+"$bin" key import testkeys/alice.sec.asc >/dev/null
+cp tests/fixtures/hex/foo-1.0.0.tar "$work/"
+"$bin" sign "$work/foo-1.0.0.tar" 2>/dev/null
+"$bin" verify "$work/foo-1.0.0.tar" >/dev/null
+pgp_verify=$(secs "$bin" verify "$work/foo-1.0.0.tar")
+
+gpg --batch --with-colons --list-keys > "$work/gpg.txt" 2>/dev/null
+"$bin" key list --json > "$work/ours.json"
+# Per binding: pgp-pkg must never rank higher than gpg.
+comparison=$(python3 - "$work/gpg.txt" "$work/ours.json" <<'PY'
+import json, sys, collections
+rank = {"never": 0, "unknown": 1, "marginal": 2, "full": 3, "ultimate": 4}
+letter = {"u": "ultimate", "f": "full", "m": "marginal", "n": "never"}
+gpg, fpr, want = {}, None, False
+for line in open(sys.argv[1]):
+    f = line.rstrip("\n").split(":")
+    if f[0] == "pub": want = True
+    elif f[0] == "fpr" and want: fpr, want = f[9], False
+    elif f[0] == "uid": gpg[(fpr, f[9].replace("\\x3a", ":"))] = letter.get(f[1], "unknown")
+ours = {(c["fingerprint"], u["user_id"]): u["validity"] for c in json.load(open(sys.argv[2])) for u in c["user_ids"]}
+pairs = collections.Counter()
+higher = 0
+for b, theirs in gpg.items():
+    mine = ours.get(b, "unknown")
+    pairs[(theirs, mine)] += 1
+    higher += rank[mine] > rank[theirs]
+full_gpg = sum(v == "full" for v in gpg.values())
+full_ours = sum(v == "full" for v in ours.values())
+print(f"fully valid user IDs: gpg {full_gpg}, pgp-pkg {full_ours}; bindings compared {len(gpg)}; "
+      f"pgp-pkg higher than gpg: {higher}; (gpg, pgp-pkg) pairs that differ: "
+      + ", ".join(f"{k}: {v}" for k, v in sorted(pairs.items()) if k[0] != k[1]))
+PY
+)
+echo "certificates: $(gpg --batch --list-keys --with-colons 2>/dev/null | grep -c '^pub')"
+echo "gpg --import:                         $gpg_import s"
+echo "gpg --check-trustdb (5 roots):         $gpg_trustdb s"
+echo "pgp-pkg key import (checks all certifications once): $pgp_import s"
+echo "pgp-pkg full validity, after an owner-trust change: $pgp_full_cold s"
+echo "pgp-pkg full validity, warm (key list --json): $pgp_full s"
+echo "pgp-pkg verify (one signer's trust):  $pgp_verify s"
+echo "$comparison"

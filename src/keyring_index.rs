@@ -1,0 +1,125 @@
+//! An index of `keyring.pgp`: where each certificate's bytes are, by the
+//! key IDs of all its keys. It lets `verify` parse only the signers'
+//! certificates instead of the whole keyring (Debian's: 28 MB, ~0.45 s).
+//!
+//! Written next to every keyring save (`HOME/cache/keyring-index.json`) and
+//! trusted only while `keyring.pgp` is exactly the file it was made for
+//! (same size, modification time and inode). Derived data: deletable.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use openpgp::parse::Parse;
+use openpgp::{Cert, KeyHandle, KeyID};
+use sequoia_openpgp as openpgp;
+use serde::{Deserialize, Serialize};
+
+use crate::home::{Home, WriteLock};
+
+/// Identifies one version of a file without reading it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    len: u64,
+    modified_ns: u128,
+    inode: u64,
+}
+
+impl FileStamp {
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        let modified_ns = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(FileStamp {
+            len: meta.len(),
+            modified_ns,
+            inode,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct KeyringIndex {
+    keyring: FileStamp,
+    /// (offset, length) of each certificate.
+    spans: Vec<(u64, u64)>,
+    /// Key ID (hex) of every primary key and subkey → indices into `spans`.
+    by_key_id: HashMap<String, Vec<usize>>,
+}
+
+impl KeyringIndex {
+    /// Builds the index for certificates serialized back to back.
+    pub fn build(certs: &[(Cert, u64, u64)]) -> (Vec<(u64, u64)>, HashMap<String, Vec<usize>>) {
+        let mut by_key_id: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (cert, _, _)) in certs.iter().enumerate() {
+            for key in cert.keys() {
+                by_key_id
+                    .entry(key.key().keyid().to_hex())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        (certs.iter().map(|(_, o, l)| (*o, *l)).collect(), by_key_id)
+    }
+
+    pub fn save(
+        home: &Home,
+        lock: &WriteLock,
+        spans: Vec<(u64, u64)>,
+        by_key_id: HashMap<String, Vec<usize>>,
+    ) -> Result<()> {
+        let Some(keyring) = FileStamp::of(&home.keyring_path()) else {
+            return Ok(());
+        };
+        let index = KeyringIndex {
+            keyring,
+            spans,
+            by_key_id,
+        };
+        home.write_atomic(
+            lock,
+            &home.cache_dir().join("keyring-index.json"),
+            &serde_json::to_vec(&index)?,
+            false,
+        )
+    }
+
+    /// The index, if it describes the current `keyring.pgp`.
+    pub fn load_fresh(home: &Home) -> Option<KeyringIndex> {
+        let bytes = std::fs::read(home.cache_dir().join("keyring-index.json")).ok()?;
+        let index: KeyringIndex = serde_json::from_slice(&bytes).ok()?;
+        (Some(&index.keyring) == FileStamp::of(&home.keyring_path()).as_ref()).then_some(index)
+    }
+
+    /// Parses just the certificate holding a key named by `issuers`.
+    pub fn find_issuer(&self, path: &Path, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
+        let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        for handle in issuers {
+            let Some(candidates) = self.by_key_id.get(&KeyID::from(handle).to_hex()) else {
+                continue;
+            };
+            for &i in candidates {
+                let (offset, len) = self.spans[i];
+                let mut bytes = vec![0u8; len as usize];
+                file.seek(SeekFrom::Start(offset))?;
+                file.read_exact(&mut bytes)?;
+                let cert = Cert::from_bytes(&bytes)
+                    .with_context(|| format!("damaged home: {}", path.display()))?;
+                if cert.keys().any(|k| k.key().key_handle().aliases(handle)) {
+                    return Ok(Some(cert));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
