@@ -254,7 +254,7 @@ impl Explanation {
         }
         for u in &self.user_ids {
             let how = match u.depth {
-                Some(0) => " (your own key)".to_string(),
+                Some(0) => " (a trust root: your own key, or owner trust ultimate)".to_string(),
                 Some(d) => format!(" (depth {d}, trust amount {}/120)", u.amount),
                 None => String::new(),
             };

@@ -168,8 +168,7 @@ impl Keyring {
             spans.push((cert.clone(), start, bytes.len() as u64 - start));
         }
         home.write_atomic(lock, &home.keyring_path(), &bytes, false)?;
-        let (spans, by_key_id) = KeyringIndex::build(&spans);
-        KeyringIndex::save(home, lock, spans, by_key_id)
+        KeyringIndex::save(home, lock, &spans)
     }
 
     /// Replaces a certificate with an updated version of itself.

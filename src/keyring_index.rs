@@ -29,7 +29,10 @@ pub struct FileStamp {
 
 impl FileStamp {
     pub fn of(path: &Path) -> Option<FileStamp> {
-        let meta = std::fs::metadata(path).ok()?;
+        Self::from_metadata(std::fs::metadata(path).ok()?)
+    }
+
+    fn from_metadata(meta: std::fs::Metadata) -> Option<FileStamp> {
         let modified_ns = meta
             .modified()
             .ok()?
@@ -51,6 +54,10 @@ impl FileStamp {
 #[derive(Serialize, Deserialize)]
 pub struct KeyringIndex {
     keyring: FileStamp,
+    /// The keyring file this index was checked against, held open: a
+    /// concurrent import replaces the path, never this file's bytes.
+    #[serde(skip)]
+    file: Option<File>,
     /// (offset, length) of each certificate.
     spans: Vec<(u64, u64)>,
     /// Key ID (hex) of every primary key and subkey → indices into `spans`.
@@ -58,8 +65,12 @@ pub struct KeyringIndex {
 }
 
 impl KeyringIndex {
-    /// Builds the index for certificates serialized back to back.
-    pub fn build(certs: &[(Cert, u64, u64)]) -> (Vec<(u64, u64)>, HashMap<String, Vec<usize>>) {
+    /// Writes the index of a keyring that holds `certs` back to back, each
+    /// with its (offset, length).
+    pub fn save(home: &Home, lock: &WriteLock, certs: &[(Cert, u64, u64)]) -> Result<()> {
+        let Some(keyring) = FileStamp::of(&home.keyring_path()) else {
+            return Ok(());
+        };
         let mut by_key_id: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, (cert, _, _)) in certs.iter().enumerate() {
             for key in cert.keys() {
@@ -69,41 +80,40 @@ impl KeyringIndex {
                     .push(i);
             }
         }
-        (certs.iter().map(|(_, o, l)| (*o, *l)).collect(), by_key_id)
-    }
-
-    pub fn save(
-        home: &Home,
-        lock: &WriteLock,
-        spans: Vec<(u64, u64)>,
-        by_key_id: HashMap<String, Vec<usize>>,
-    ) -> Result<()> {
-        let Some(keyring) = FileStamp::of(&home.keyring_path()) else {
-            return Ok(());
-        };
+        let spans = certs
+            .iter()
+            .map(|(_, offset, len)| (*offset, *len))
+            .collect();
         let index = KeyringIndex {
             keyring,
+            file: None,
             spans,
             by_key_id,
         };
-        home.write_atomic(
-            lock,
-            &home.cache_dir().join("keyring-index.json"),
-            &serde_json::to_vec(&index)?,
-            false,
-        )
+        let path = home.cache_dir().join("keyring-index.json");
+        home.write_atomic(lock, &path, &serde_json::to_vec(&index)?, false)
     }
 
-    /// The index, if it describes the current `keyring.pgp`.
+    /// The index, with the keyring file opened, if it describes that file.
     pub fn load_fresh(home: &Home) -> Option<KeyringIndex> {
         let bytes = std::fs::read(home.cache_dir().join("keyring-index.json")).ok()?;
-        let index: KeyringIndex = serde_json::from_slice(&bytes).ok()?;
-        (Some(&index.keyring) == FileStamp::of(&home.keyring_path()).as_ref()).then_some(index)
+        let mut index: KeyringIndex = serde_json::from_slice(&bytes).ok()?;
+        let file = File::open(home.keyring_path()).ok()?;
+        let stamp = FileStamp::from_metadata(file.metadata().ok()?)?;
+        if stamp != index.keyring {
+            return None;
+        }
+        index.file = Some(file);
+        Some(index)
     }
 
     /// Parses just the certificate holding a key named by `issuers`.
     pub fn find_issuer(&self, path: &Path, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
-        let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        // `&File` reads and seeks: the handle pinned by `load_fresh`.
+        let mut file = self
+            .file
+            .as_ref()
+            .context("keyring index used without its keyring")?;
         for handle in issuers {
             let Some(candidates) = self.by_key_id.get(&KeyID::from(handle).to_hex()) else {
                 continue;
