@@ -154,3 +154,64 @@ fn home_comes_from_flag_then_environment() {
     }
     assert_eq!(fingerprints(&env), vec![ALICE.to_string()]);
 }
+
+/// Alice (own key) signed the widget; returns the env.
+fn signed_widget_env() -> Env {
+    let env = Env::new();
+    env.import(&["alice.sec.asc", "bob.pub.asc", "carol.pub.asc"]);
+    write_zip(&env.path("widget.zip"), WIDGET);
+    assert_eq!(
+        env.run(&["sign", "widget.zip", "--version", "1.0.0"]).code,
+        0
+    );
+    env
+}
+
+fn verdict(env: &Env) -> (i32, String, String) {
+    let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
+    (
+        code,
+        pkg["status"].as_str().unwrap().to_string(),
+        pkg["trust"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn caches_are_only_an_optimisation() {
+    let env = signed_widget_env();
+    let expected = (0, "ok".to_string(), "ultimate".to_string());
+    assert_eq!(verdict(&env), expected);
+    let cache = env.home().join("cache");
+    for name in ["keyring-index.json", "network.json", "trust.json"] {
+        assert!(cache.join(name).exists(), "{name} not written");
+    }
+    // Garbage in every cache file: ignored and rebuilt.
+    for name in ["keyring-index.json", "network.json", "trust.json"] {
+        std::fs::write(cache.join(name), "{ not json").unwrap();
+    }
+    assert_eq!(verdict(&env), expected);
+    // No cache at all.
+    std::fs::remove_dir_all(&cache).unwrap();
+    assert_eq!(verdict(&env), expected);
+}
+
+#[test]
+fn a_keyring_replaced_behind_our_back_is_not_read_through_a_stale_index() {
+    let env = signed_widget_env();
+    assert_eq!(verdict(&env).1, "ok");
+    // Another keyring, written without pgp-pkg (so without a new index): Alice's
+    // certificate is no longer where the index says.
+    let other = Env::new();
+    other.import(&["mallory.pub.asc", "dave.pub.asc", "alice.pub.asc"]);
+    std::fs::copy(
+        other.home().join("keyring.pgp"),
+        env.home().join("keyring.pgp"),
+    )
+    .unwrap();
+    let (code, status, _) = verdict(&env);
+    assert_eq!(
+        (code, status.as_str()),
+        (0, "ok"),
+        "Alice must still be found"
+    );
+}
