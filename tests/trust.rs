@@ -189,3 +189,51 @@ fn import_gpg_ownertrust_reads_gpgs_format_and_rejects_garbage() {
     let out = env.run(&["trust", "set", BOB, "trusted"]);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn a_chain_longer_than_five_is_too_deep() {
+    let env = Env::new();
+    env.import(&["alice.sec.asc"]);
+    let now = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let mut certifier = read_tsk("alice.sec.asc");
+    let mut chain = Vec::new();
+    for i in 1..=6 {
+        let (tsk, _) = new_key(&format!("Link {i} <link{i}@example.org>"), now, None);
+        let cert = certified(
+            &certifier,
+            &tsk.clone().strip_secret_key_material(),
+            HashAlgorithm::SHA512,
+        );
+        write_armored_cert(&env.path(&format!("link{i}.asc")), &cert);
+        assert_eq!(env.run(&["key", "import", &format!("link{i}.asc")]).code, 0);
+        let fpr = cert.fingerprint().to_hex();
+        if i < 6 {
+            assert_eq!(env.run(&["trust", "set", &fpr, "full"]).code, 0);
+        }
+        chain.push(fpr);
+        certifier = tsk;
+    }
+    for (i, fpr) in chain.iter().enumerate().take(5) {
+        assert_eq!(
+            validity(&env, fpr),
+            "full",
+            "link {} at depth {}",
+            i + 1,
+            i + 1
+        );
+    }
+    assert_eq!(
+        validity(&env, &chain[5]),
+        "unknown",
+        "depth 6 is beyond GnuPG's limit of 5"
+    );
+    let (human, _) = explain(&env, &chain[5]);
+    assert!(human.contains("too deep"), "{human}");
+    let (_, json5) = explain(&env, &chain[4]);
+    assert_eq!(json5["user_ids"][0]["depth"], 5);
+    assert_eq!(
+        json5["user_ids"][0]["paths"][0].as_array().unwrap().len(),
+        6,
+        "{json5:#}"
+    );
+}
