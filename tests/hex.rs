@@ -116,20 +116,22 @@ fn tamper_contents(gz: Vec<u8>) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+/// foo 1.0.0 with lib/foo.ex altered inside contents.tar.gz, the old
+/// CHECKSUM member kept.
+fn tamper_foo(env: &Env, dst: &str) {
+    repack(&env.path("foo-1.0.0.tar"), &env.path(dst), |name, data| {
+        if name == "contents.tar.gz" {
+            tamper_contents(data)
+        } else {
+            data
+        }
+    });
+}
+
 #[test]
 fn altered_contents_are_caught_by_the_inner_checksum() {
     let env = env_with_foo_signed();
-    repack(
-        &env.path("foo-1.0.0.tar"),
-        &env.path("evil.tar"),
-        |name, data| {
-            if name == "contents.tar.gz" {
-                tamper_contents(data)
-            } else {
-                data
-            }
-        },
-    );
+    tamper_foo(&env, "evil.tar");
     std::fs::copy(env.path("foo-1.0.0.tar.asc"), env.path("evil.tar.asc")).unwrap();
     let r = env.verify_json(&["evil.tar"]);
     assert_eq!(
@@ -151,17 +153,7 @@ fn altered_contents_are_caught_by_the_inner_checksum() {
 fn altered_contents_with_a_fixed_up_checksum_name_the_file() {
     let env = env_with_foo_signed();
     // An attacker who also rewrites CHECKSUM passes Hex's own check, not the signature.
-    repack(
-        &env.path("foo-1.0.0.tar"),
-        &env.path("step1.tar"),
-        |name, data| {
-            if name == "contents.tar.gz" {
-                tamper_contents(data)
-            } else {
-                data
-            }
-        },
-    );
+    tamper_foo(&env, "step1.tar");
     let out = env.run(&["checksum", "step1.tar"]);
     let inner = out
         .stderr
