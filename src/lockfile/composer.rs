@@ -1,0 +1,115 @@
+//! `composer.lock`: JSON with `packages` and `packages-dev`.
+
+use anyhow::{bail, Result};
+use serde::Deserialize;
+
+use super::{LockedPackage, Source};
+use crate::checksum_file::{Ecosystem, PackageId};
+
+#[derive(Deserialize)]
+struct Lock {
+    #[serde(default)]
+    packages: Vec<Package>,
+    #[serde(default, rename = "packages-dev")]
+    packages_dev: Vec<Package>,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    name: String,
+    version: String,
+    dist: Option<Dist>,
+    source: Option<Dist>,
+}
+
+#[derive(Deserialize)]
+struct Dist {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    url: Option<String>,
+    shasum: Option<String>,
+}
+
+pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
+    let lock: Lock = serde_json::from_str(text)
+        .map_err(|e| anyhow::anyhow!("{}:{}: {e}", e.line(), e.column()))?;
+    let mut out = Vec::new();
+    for p in lock.packages.into_iter().chain(lock.packages_dev) {
+        if p.name.is_empty() || p.version.is_empty() {
+            bail!("a package without a name or version");
+        }
+        let line = line_of(text, &p.name);
+        let id = PackageId {
+            ecosystem: Ecosystem::Composer,
+            name: p.name.to_lowercase(),
+            version: p.version,
+        };
+        let path_repo = p.dist.as_ref().and_then(|d| d.kind.as_deref()) == Some("path");
+        let source = match (&p.dist, &p.source) {
+            (Some(d), _) if !path_repo => Source::Composer {
+                dist_type: d.kind.clone(),
+                dist_url: d.url.clone(),
+                dist_shasum: d.shasum.clone().filter(|s| !s.is_empty()),
+            },
+            // A path repository: only its installed tree exists; still checked.
+            (Some(d), _) => Source::Composer {
+                dist_type: d.kind.clone(),
+                dist_url: d.url.clone(),
+                dist_shasum: None,
+            },
+            (None, Some(s)) => Source::Unverifiable {
+                reason: format!(
+                    "installed from {} source only, with no dist archive",
+                    s.kind.as_deref().unwrap_or("a")
+                ),
+            },
+            (None, None) => Source::Unverifiable {
+                reason: "no dist or source recorded".into(),
+            },
+        };
+        out.push(LockedPackage { id, source, line });
+    }
+    Ok(out)
+}
+
+/// The line of a package's `"name"` entry, for messages.
+fn line_of(text: &str, name: &str) -> usize {
+    let needle = format!("\"name\": \"{name}\"");
+    text.find(&needle)
+        .map(|i| text[..i].lines().count().max(1))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_packages_and_dev_packages() {
+        let text = r#"{
+    "packages": [
+        {
+            "name": "Acme/Widget",
+            "version": "1.2.3",
+            "dist": {"type": "zip", "url": "https://example.org/w.zip", "reference": "abc", "shasum": ""}
+        }
+    ],
+    "packages-dev": [
+        {"name": "acme/tool", "version": "v2.0.0", "source": {"type": "git", "url": "x", "reference": "y"}}
+    ]
+}"#;
+        let pkgs = parse(text).unwrap();
+        assert_eq!(pkgs[0].id.name, "acme/widget");
+        assert_eq!(pkgs[0].line, 4);
+        assert!(matches!(
+            &pkgs[0].source,
+            Source::Composer {
+                dist_shasum: None,
+                ..
+            }
+        ));
+        assert!(matches!(pkgs[1].source, Source::Unverifiable { .. }));
+        let err = parse("{\n  \"packages\": [1,]\n}").unwrap_err();
+        assert!(err.to_string().starts_with("2:"), "{err}");
+    }
+}

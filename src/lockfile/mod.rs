@@ -1,0 +1,86 @@
+//! Lockfile readers (SPEC §5): what a project pins, one `LockedPackage` per
+//! dependency. Parse errors name the file and the line.
+
+pub mod composer;
+pub mod elixir_term;
+pub mod mix;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::checksum_file::{Ecosystem, PackageId, Sha256};
+
+/// One pinned dependency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockedPackage {
+    pub id: PackageId,
+    pub source: Source,
+    /// 1-based line of the entry in the lockfile, for messages.
+    pub line: usize,
+}
+
+/// Where a dependency comes from, as the lockfile records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Hex {
+        /// The OTP application: the key in mix.lock and the folder in `deps/`
+        /// (it differs from the package name when a dep says `hex: :other`).
+        app: String,
+        /// `hexpm` or a private repository's name.
+        repo: String,
+        inner: Option<Sha256>,
+        outer: Option<Sha256>,
+    },
+    Composer {
+        dist_type: Option<String>,
+        dist_url: Option<String>,
+        /// SHA-1 of the dist archive, when Composer recorded one.
+        dist_shasum: Option<String>,
+    },
+    /// Nothing to verify against (a `:git` dependency, a `path` package).
+    Unverifiable { reason: String },
+}
+
+pub struct Lockfile {
+    pub path: PathBuf,
+    pub ecosystem: Ecosystem,
+    pub packages: Vec<LockedPackage>,
+}
+
+impl Lockfile {
+    /// Reads `mix.lock` or `composer.lock`, recognised by name.
+    pub fn read(path: &Path) -> Result<Lockfile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let (ecosystem, packages) = if name.ends_with("mix.lock") {
+            (Ecosystem::Hex, mix::parse(&text))
+        } else if name.ends_with("composer.lock") {
+            (Ecosystem::Composer, composer::parse(&text))
+        } else {
+            bail!(
+                "{}: not a mix.lock or composer.lock (recognised by file name)",
+                path.display()
+            );
+        };
+        let packages = packages.with_context(|| format!("{}", path.display()))?;
+        Ok(Lockfile {
+            path: path.to_path_buf(),
+            ecosystem,
+            packages,
+        })
+    }
+
+    /// The folder the lockfile lives in: where `deps/` or `vendor/` is.
+    pub fn project_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| ".".into())
+    }
+}
