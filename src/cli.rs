@@ -67,6 +67,19 @@ pub enum Command {
         #[command(flatten)]
         identity: IdentityArgs,
     },
+    /// Verify every package a mix.lock or composer.lock pins
+    VerifyTree {
+        /// The mix.lock or composer.lock; installed trees are looked for beside it
+        lockfile: PathBuf,
+        /// A signature directory (DIR/ECOSYSTEM/NAME/VERSION.asc); repeatable
+        #[arg(long = "signatures", value_name = "DIR_OR_URL")]
+        signatures: Vec<String>,
+        #[command(flatten)]
+        trust: MinTrustArgs,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

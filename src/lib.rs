@@ -9,6 +9,7 @@ pub mod explain;
 pub mod home;
 pub mod keyring;
 pub mod keyring_index;
+pub mod locate;
 pub mod lockfile;
 pub mod owner_trust;
 pub mod package;

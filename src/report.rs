@@ -153,6 +153,64 @@ impl Report {
         out
     }
 
+    /// The verify-tree table: one row per package, reasons under the rows
+    /// that need attention, then the summary line.
+    pub fn to_table(&self) -> String {
+        let rows: Vec<[String; 5]> = self
+            .packages
+            .iter()
+            .map(|p| {
+                let signer = p
+                    .signers
+                    .iter()
+                    .find(|s| s.status == Status::Ok)
+                    .or(p.signers.first())
+                    .map(|s| s.user_id.clone().unwrap_or_else(|| s.fingerprint.clone()))
+                    .unwrap_or_else(|| "-".into());
+                [
+                    format!("{} {}", p.ecosystem, p.name),
+                    p.version.clone(),
+                    signer,
+                    p.trust.clone(),
+                    p.status.as_str().to_string(),
+                ]
+            })
+            .collect();
+        let headers = ["PACKAGE", "VERSION", "SIGNER", "TRUST", "STATUS"];
+        let widths: Vec<usize> = (0..5)
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([headers[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        let line = |cells: [&str; 5]| -> String {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            padded.join("  ").trim_end().to_string() + "\n"
+        };
+        out.push_str(&line(headers));
+        for (p, r) in self.packages.iter().zip(&rows) {
+            out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
+            let attention =
+                !p.passes || !(p.status == Status::Ok && p.trust_level() >= Some(TrustLevel::Full));
+            if attention {
+                for reason in &p.reasons {
+                    let _ = writeln!(out, "    - {reason}");
+                }
+            }
+        }
+        out.push_str(&self.summary());
+        out.push('\n');
+        out
+    }
+
     /// `3 packages: 1 ok, 1 with warnings, 1 failed`.
     pub fn summary(&self) -> String {
         let total = self.packages.len();

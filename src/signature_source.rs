@@ -6,7 +6,9 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+
+use crate::checksum_file::PackageId;
 
 /// A signature file that was found, with its bytes.
 pub struct SignatureFile {
@@ -40,6 +42,56 @@ pub fn locate(package: &Path, explicit: Option<&Path>) -> Result<Result<Signatur
         bytes,
         signed_checksums,
     }))
+}
+
+/// Signature directories and URL templates (`--signatures`,
+/// `PGP_PKG_SIGNATURES`), searched in order.
+#[derive(Clone, Debug, Default)]
+pub struct SignatureSources {
+    pub entries: Vec<String>,
+}
+
+impl SignatureSources {
+    /// Command-line entries win; without them, `PGP_PKG_SIGNATURES`
+    /// (whitespace-separated), SPEC §6.
+    pub fn new(cli: &[String]) -> SignatureSources {
+        let entries = if !cli.is_empty() {
+            cli.to_vec()
+        } else {
+            std::env::var("PGP_PKG_SIGNATURES")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        };
+        SignatureSources { entries }
+    }
+
+    /// The first signature for `id`: `DIR/ECOSYSTEM/NAME/VERSION.asc` (stable
+    /// layout, SPEC §2). URL templates are refused rather than skipped: a
+    /// source that cannot be consulted must not make a package `unsigned`.
+    pub fn find(&self, id: &PackageId) -> Result<Result<SignatureFile, String>> {
+        let mut looked = Vec::new();
+        for entry in &self.entries {
+            if entry.contains("://") {
+                bail!("signature source {entry}: URL templates are not supported by this build yet; use a local signature directory");
+            }
+            let path = Path::new(entry)
+                .join(id.ecosystem.as_str())
+                .join(&id.name)
+                .join(format!("{}.asc", id.version));
+            if path.is_file() {
+                return locate(&path, Some(&path));
+            }
+            looked.push(path.display().to_string());
+        }
+        if looked.is_empty() {
+            return Ok(Err(
+                "no signature sources given (--signatures DIR or PGP_PKG_SIGNATURES)".into(),
+            ));
+        }
+        Ok(Err(format!("looked for {}", looked.join(", "))))
+    }
 }
 
 /// `foo-1.0.0.tar` → `foo-1.0.0.tar.asc`; `dir/` → `dir.asc`.

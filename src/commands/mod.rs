@@ -3,6 +3,7 @@
 
 mod key;
 mod package;
+mod tree;
 mod trust;
 
 use std::io::Read;
@@ -41,6 +42,12 @@ pub fn run(cli: Cli) -> Result<Verdict> {
     match cli.command {
         Command::Key(cmd) => key::run(&home, cmd),
         Command::Trust(cmd) => trust::run(&home, cmd),
+        Command::VerifyTree {
+            lockfile,
+            signatures,
+            trust,
+            json,
+        } => tree::verify_tree(&home, &lockfile, &signatures, trust.min_trust, json),
         Command::Checksum { package, identity } => package::checksum(&package, &identity),
         Command::Sign {
             package,

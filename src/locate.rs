@@ -1,0 +1,240 @@
+//! Finding what will actually run for a locked package (SPEC §5): the
+//! installed tree next to the lockfile and the cached archive, checked
+//! against each other and against the lockfile's checksums.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::checksum_file::{ChecksumFile, HexChecksums};
+use crate::lockfile::{LockedPackage, Source};
+use crate::package::{read_package, IdentityHints, Limits};
+
+/// Where package managers keep their caches (overridable for tests and CI).
+#[derive(Clone, Debug, Default)]
+pub struct Caches {
+    pub hex_home: Option<PathBuf>,
+    pub composer_cache: Option<PathBuf>,
+}
+
+impl Caches {
+    /// `HEX_HOME` (default `~/.hex`, or `~/.cache/hex` with `MIX_XDG`), and
+    /// `COMPOSER_CACHE_DIR` (default `~/.cache/composer`).
+    pub fn from_env() -> Caches {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let hex_home = std::env::var_os("HEX_HOME").map(PathBuf::from).or_else(|| {
+            let home = home.clone()?;
+            Some(if std::env::var_os("MIX_XDG").is_some() {
+                home.join(".cache/hex")
+            } else {
+                home.join(".hex")
+            })
+        });
+        let composer_cache = std::env::var_os("COMPOSER_CACHE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("COMPOSER_HOME").map(|h| PathBuf::from(h).join("cache")))
+            .or_else(|| home.map(|h| h.join(".cache/composer")));
+        Caches {
+            hex_home,
+            composer_cache,
+        }
+    }
+}
+
+/// What was found for one package.
+pub enum Located {
+    /// The checksum file of what will run, and integrity problems found
+    /// along the way (a cache that disagrees with the lock or the tree).
+    Found {
+        checksum_file: ChecksumFile,
+        problems: Vec<String>,
+        sources: Vec<String>,
+    },
+    /// Nothing on disk: not installed, not cached.
+    Missing(String),
+}
+
+pub fn locate(
+    project: &Path,
+    pkg: &LockedPackage,
+    caches: &Caches,
+    limits: &Limits,
+) -> Result<Located> {
+    let hints = IdentityHints {
+        ecosystem: Some(pkg.id.ecosystem),
+        name: Some(pkg.id.name.clone()),
+        version: Some(pkg.id.version.clone()),
+    };
+    match &pkg.source {
+        Source::Hex {
+            app,
+            repo,
+            inner,
+            outer,
+        } => {
+            let tree = project.join("deps").join(app);
+            let archive = caches.hex_home.as_ref().map(|h| {
+                h.join("packages")
+                    .join(repo)
+                    .join(format!("{}-{}.tar", pkg.id.name, pkg.id.version))
+            });
+            let locked = match (inner, outer) {
+                (Some(inner), Some(outer)) => Some(HexChecksums {
+                    inner: *inner,
+                    outer: *outer,
+                }),
+                _ => None,
+            };
+            let mut problems = Vec::new();
+            let mut sources = Vec::new();
+            let from_archive =
+                match archive.filter(|a| a.is_file()) {
+                    Some(path) => {
+                        let read = read_package(&path, &hints, limits)?;
+                        problems.extend(read.integrity_errors);
+                        let found = read
+                            .checksum_file
+                            .hex
+                            .expect("Hex tarballs carry their checksums");
+                        if inner.is_some_and(|i| i != found.inner) {
+                            problems.push(format!(
+                            "the cached tarball {} has inner checksum {}, but mix.lock records {}",
+                            path.display(), found.inner, inner.expect("checked")
+                        ));
+                        }
+                        if outer.is_some_and(|o| o != found.outer) {
+                            problems.push(format!(
+                            "the cached tarball {} has outer checksum {}, but mix.lock records {}",
+                            path.display(), found.outer, outer.expect("checked")
+                        ));
+                        }
+                        sources.push(path.display().to_string());
+                        Some(read.checksum_file)
+                    }
+                    None => None,
+                };
+            let from_tree = if tree.is_dir() {
+                let mut read = read_package(&tree, &hints, limits)?;
+                // The installed tree has no checksums of its own: the lock's bind it (SPEC §1).
+                read.checksum_file.hex = locked.or(from_archive.as_ref().and_then(|a| a.hex));
+                sources.push(tree.display().to_string());
+                Some(read.checksum_file)
+            } else {
+                None
+            };
+            finish(from_archive, from_tree, problems, sources, "deps", pkg)
+        }
+        Source::Composer { .. } => {
+            let tree = project.join("vendor").join(&pkg.id.name);
+            let mut sources = Vec::new();
+            let archive = composer_archive(project, pkg, caches);
+            let from_archive = match archive {
+                Some(path) => {
+                    let read = read_package(&path, &hints, limits)?;
+                    sources.push(path.display().to_string());
+                    Some(read.checksum_file)
+                }
+                None => None,
+            };
+            let from_tree = if tree.is_dir() {
+                sources.push(tree.display().to_string());
+                Some(read_package(&tree, &hints, limits)?.checksum_file)
+            } else {
+                None
+            };
+            finish(from_archive, from_tree, Vec::new(), sources, "vendor", pkg)
+        }
+        Source::Unverifiable { reason } => Ok(Located::Missing(reason.clone())),
+    }
+}
+
+/// The installed tree is what runs; a cached archive must say the same.
+fn finish(
+    archive: Option<ChecksumFile>,
+    tree: Option<ChecksumFile>,
+    mut problems: Vec<String>,
+    sources: Vec<String>,
+    installed_dir: &str,
+    pkg: &LockedPackage,
+) -> Result<Located> {
+    let checksum_file = match (archive, tree) {
+        (None, None) => {
+            return Ok(Located::Missing(format!(
+                "{} {} is neither installed in {installed_dir}/ nor in the package cache",
+                pkg.id.name, pkg.id.version
+            )))
+        }
+        (Some(a), None) => a,
+        (None, Some(t)) => t,
+        (Some(a), Some(t)) => {
+            let diff = t.diff_contents(&a);
+            if !diff.is_empty() {
+                problems.push(format!(
+                    "the installed tree differs from the cached archive {}",
+                    sources[0]
+                ));
+                problems.extend(diff.describe());
+            }
+            t
+        }
+    };
+    Ok(Located::Found {
+        checksum_file,
+        problems,
+        sources,
+    })
+}
+
+/// A Composer dist archive on disk: a local `dist.url`, else Composer's
+/// cache entry `files/VENDOR/NAME/<sha1 of the URL>.<dist type>`.
+fn composer_archive(project: &Path, pkg: &LockedPackage, caches: &Caches) -> Option<PathBuf> {
+    let Source::Composer {
+        dist_url: Some(url),
+        dist_type,
+        ..
+    } = &pkg.source
+    else {
+        return None;
+    };
+    let local = url.strip_prefix("file://").map(PathBuf::from).or_else(|| {
+        (!url.contains("://")).then(|| {
+            let p = PathBuf::from(url);
+            if p.is_absolute() {
+                p
+            } else {
+                project.join(p)
+            }
+        })
+    });
+    if let Some(p) = local.filter(|p| p.is_file()) {
+        return Some(p);
+    }
+    let name = format!(
+        "{}.{}",
+        sha1_hex(url),
+        dist_type.as_deref().unwrap_or("zip")
+    );
+    let cached = caches
+        .composer_cache
+        .as_ref()?
+        .join("files")
+        .join(&pkg.id.name)
+        .join(name);
+    cached.is_file().then_some(cached)
+}
+
+/// Hex SHA-1, as Composer names its cache files. (Composer's naming, not a
+/// security use: archives are judged by their contents.)
+fn sha1_hex(text: &str) -> String {
+    use sequoia_openpgp::types::HashAlgorithm;
+    let mut ctx = HashAlgorithm::SHA1
+        .context()
+        .expect("SHA-1 is available")
+        .for_digest();
+    ctx.update(text.as_bytes());
+    ctx.into_digest()
+        .expect("digest")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
