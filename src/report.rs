@@ -91,6 +91,12 @@ impl PackageReport {
     pub fn trust_level(&self) -> Option<TrustLevel> {
         self.trust.parse().ok()
     }
+
+    /// Passes with nothing to warn about: a good signature by a key
+    /// authenticated at least fully.
+    pub fn is_clean(&self) -> bool {
+        self.passes && self.status == Status::Ok && self.trust_level() >= Some(TrustLevel::Full)
+    }
 }
 
 /// The whole report of a `verify` or `verify-tree` run.
@@ -114,7 +120,7 @@ impl Report {
         for p in &self.packages {
             let mark = if !p.passes {
                 "FAIL"
-            } else if p.status == Status::Ok && p.trust_level() >= Some(TrustLevel::Full) {
+            } else if p.is_clean() {
                 "ok"
             } else {
                 "warn"
@@ -198,8 +204,7 @@ impl Report {
         out.push_str(&line(headers));
         for (p, r) in self.packages.iter().zip(&rows) {
             out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
-            let attention =
-                !p.passes || !(p.status == Status::Ok && p.trust_level() >= Some(TrustLevel::Full));
+            let attention = !p.is_clean();
             if attention {
                 for reason in &p.reasons {
                     let _ = writeln!(out, "    - {reason}");
@@ -218,9 +223,7 @@ impl Report {
         let warned = self
             .packages
             .iter()
-            .filter(|p| {
-                p.passes && !(p.status == Status::Ok && p.trust_level() >= Some(TrustLevel::Full))
-            })
+            .filter(|p| p.passes && !p.is_clean())
             .count();
         let ok = total - failed - warned;
         let noun = if total == 1 { "package" } else { "packages" };
