@@ -40,13 +40,15 @@ pub fn verify_tree(
     for pkg in &lock.packages {
         let report = match &pkg.source {
             Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
-            _ => match locate(&project, pkg, &caches, &limits)? {
-                Located::Missing(why) => missing(pkg, &why),
-                Located::Found {
+            _ => match locate(&project, pkg, &caches, &limits) {
+                // What is on disk cannot even be read safely: that package fails.
+                Err(e) => unreadable(pkg, &e),
+                Ok(Located::Missing(why)) => missing(pkg, &why),
+                Ok(Located::Found {
                     checksum_file,
                     problems,
                     ..
-                } => {
+                }) => {
                     let found = sources.find(&pkg.id)?;
                     let evidence = gather_evidence(&checksum_file, found, &keyring, &trust, now)?;
                     decide(&pkg.id, &problems, &evidence, &policy)
@@ -83,6 +85,17 @@ fn unverifiable(pkg: &LockedPackage, reason: &str, policy: &Policy) -> PackageRe
         reasons: vec![reason.to_string()],
         ..unsigned
     }
+}
+
+fn unreadable(pkg: &LockedPackage, error: &anyhow::Error) -> PackageReport {
+    let mut report = PackageReport::new(&pkg.id);
+    report.status = Status::ChecksumMismatch;
+    report.trust = Status::ChecksumMismatch.as_str().to_string();
+    report.reasons.push(format!(
+        "what is installed or cached cannot be checked: {error:#}"
+    ));
+    report.passes = false;
+    report
 }
 
 fn missing(pkg: &LockedPackage, why: &str) -> PackageReport {

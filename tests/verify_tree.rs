@@ -1,0 +1,357 @@
+//! `verify-tree` over mix and Composer projects (issue 4): real Hex tarballs
+//! (tests/fixtures/hex) installed into `deps/` the way Hex does, a Hex cache,
+//! Composer `vendor/` trees, and each kind of tampering.
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+
+use common::*;
+
+/// Unpacks a Hex tarball into `deps/APP` as Hex does: the contents plus
+/// `hex_metadata.config` and `.hex`.
+fn install_hex(tarball: &Path, deps_app: &Path) {
+    std::fs::create_dir_all(deps_app).unwrap();
+    let mut outer = tar::Archive::new(std::fs::File::open(tarball).unwrap());
+    for entry in outer.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        match name.as_str() {
+            "contents.tar.gz" => tar::Archive::new(flate2::read::GzDecoder::new(&data[..]))
+                .unpack(deps_app)
+                .unwrap(),
+            "metadata.config" => {
+                std::fs::write(deps_app.join("hex_metadata.config"), &data).unwrap()
+            }
+            _ => {}
+        }
+    }
+    std::fs::write(deps_app.join(".hex"), b"\x83binary").unwrap();
+}
+
+/// The two checksums of a tarball, as `pgp-pkg checksum` reports them.
+fn hex_checksums(env: &Env, tarball: &Path) -> (String, String) {
+    let text = env.checksum(&[tarball.to_str().unwrap()]);
+    let get = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    (get("hex-inner-checksum "), get("hex-outer-checksum "))
+}
+
+/// A mix project: foo 1.0.0 (signed by Alice, the user) and bar 1.0.0
+/// (unsigned), both installed and cached, and a :git dependency.
+fn mix_project() -> Env {
+    let env = Env::new();
+    env.import(&["alice.sec.asc"]);
+    let cache = env.path("hex/packages/hexpm");
+    std::fs::create_dir_all(&cache).unwrap();
+    let mut lock = String::from("%{\n");
+    for name in ["foo", "bar"] {
+        let tar = cache.join(format!("{name}-1.0.0.tar"));
+        std::fs::copy(fixture(&format!("hex/{name}-1.0.0.tar")), &tar).unwrap();
+        install_hex(&tar, &env.path(&format!("project/deps/{name}")));
+        let (inner, outer) = hex_checksums(&env, &tar);
+        lock.push_str(&format!(
+            "  \"{name}\": {{:hex, :{name}, \"1.0.0\", \"{inner}\", [:mix], [], \"hexpm\", \"{outer}\"}},\n"
+        ));
+    }
+    lock.push_str("  \"dep\": {:git, \"https://example.org/dep.git\", \"0123456789abcdef0123456789abcdef01234567\", []},\n}\n");
+    std::fs::write(env.path("project/mix.lock"), lock).unwrap();
+    std::fs::create_dir_all(env.path("sigs/hex/foo")).unwrap();
+    let tar = cache.join("foo-1.0.0.tar");
+    let out = env.run(&[
+        "sign",
+        tar.to_str().unwrap(),
+        "--output",
+        "sigs/hex/foo/1.0.0.asc",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    env
+}
+
+fn tree(env: &Env, extra: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let mut args = vec![
+        "verify-tree",
+        "project/mix.lock",
+        "--signatures",
+        "sigs",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let out = env
+        .cmd()
+        .args(&args)
+        .env("HEX_HOME", env.path("hex"))
+        .env("COMPOSER_CACHE_DIR", env.path("composer-cache"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code().unwrap(),
+        json["packages"].as_array().unwrap().clone(),
+    )
+}
+
+fn status_of<'a>(pkgs: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    pkgs.iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not reported"))
+}
+
+#[test]
+fn a_clean_project_passes_with_each_status_reported() {
+    let env = mix_project();
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 0, "{pkgs:#?}");
+    assert_eq!(status_of(&pkgs, "foo")["status"], "ok");
+    assert_eq!(status_of(&pkgs, "foo")["trust"], "ultimate");
+    assert_eq!(status_of(&pkgs, "bar")["status"], "unsigned");
+    assert_eq!(status_of(&pkgs, "dep")["status"], "unverifiable");
+
+    // An explicit minimum: unsigned and unverifiable packages now fail.
+    let (code, pkgs) = tree(&env, &["--min-trust", "full"]);
+    assert_eq!(code, 1);
+    assert_eq!(status_of(&pkgs, "foo")["status"], "ok");
+    assert_eq!(status_of(&pkgs, "bar")["passes"], false);
+}
+
+#[test]
+fn an_installed_file_changed_or_added_is_tampering() {
+    for (file, content) in [
+        (
+            "lib/foo.ex",
+            "defmodule Foo do\n  def hello, do: :pwned\nend\n",
+        ),
+        ("lib/extra.ex", "x"),
+    ] {
+        let env = mix_project();
+        std::fs::write(env.path(&format!("project/deps/foo/{file}")), content).unwrap();
+        let (code, pkgs) = tree(&env, &[]);
+        assert_eq!(code, 1, "{file}");
+        let foo = status_of(&pkgs, "foo");
+        assert_eq!(foo["status"], "checksum-mismatch", "{foo:#}");
+        assert!(foo["reasons"].to_string().contains(file), "{foo:#}");
+    }
+}
+
+#[test]
+fn a_changed_cached_tarball_is_tampering() {
+    let env = mix_project();
+    std::fs::copy(
+        fixture("hex/foo-1.0.1.tar"),
+        env.path("hex/packages/hexpm/foo-1.0.0.tar"),
+    )
+    .unwrap();
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 1);
+    let foo = status_of(&pkgs, "foo");
+    assert_eq!(foo["status"], "checksum-mismatch", "{foo:#}");
+    // It claims another release: named, with the cached file.
+    let reasons = foo["reasons"].to_string();
+    assert!(
+        reasons.contains("foo-1.0.0.tar") && reasons.contains("1.0.1"),
+        "{foo:#}"
+    );
+
+    // Same release, other bytes (a re-packed tarball): the lock's checksums catch it.
+    let env = mix_project();
+    let cached = env.path("hex/packages/hexpm/foo-1.0.0.tar");
+    let mut bytes = std::fs::read(&cached).unwrap();
+    bytes.extend_from_slice(&[0u8; 512]);
+    std::fs::write(&cached, bytes).unwrap();
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 1);
+    let foo = status_of(&pkgs, "foo");
+    assert_eq!(foo["status"], "checksum-mismatch", "{foo:#}");
+    assert!(
+        foo["reasons"].to_string().contains("mix.lock records"),
+        "{foo:#}"
+    );
+}
+
+#[test]
+fn a_changed_lock_checksum_is_tampering() {
+    let env = mix_project();
+    let lock = std::fs::read_to_string(env.path("project/mix.lock")).unwrap();
+    let (_, outer) = hex_checksums(&env, &env.path("hex/packages/hexpm/foo-1.0.0.tar"));
+    std::fs::write(
+        env.path("project/mix.lock"),
+        lock.replace(&outer, &"0".repeat(64)),
+    )
+    .unwrap();
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(
+        (code, status_of(&pkgs, "foo")["status"].as_str()),
+        (1, Some("checksum-mismatch"))
+    );
+
+    // Without the cache, the tree is bound to the (wrong) lock checksums: the signature fails.
+    std::fs::remove_file(env.path("hex/packages/hexpm/foo-1.0.0.tar")).unwrap();
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 1);
+    assert_ne!(status_of(&pkgs, "foo")["status"], "ok");
+}
+
+#[test]
+fn installed_tree_alone_verifies_with_the_lock_checksums() {
+    let env = mix_project();
+    std::fs::remove_dir_all(env.path("hex")).unwrap();
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(
+        (code, status_of(&pkgs, "foo")["status"].as_str()),
+        (0, Some("ok")),
+        "{pkgs:#?}"
+    );
+}
+
+#[test]
+fn swapped_signatures_fail() {
+    let env = mix_project();
+    let bar = env.path("hex/packages/hexpm/bar-1.0.0.tar");
+    std::fs::create_dir_all(env.path("sigs/hex/bar")).unwrap();
+    assert_eq!(
+        env.run(&[
+            "sign",
+            bar.to_str().unwrap(),
+            "--output",
+            "sigs/hex/bar/1.0.0.asc"
+        ])
+        .code,
+        0
+    );
+    assert_eq!(tree(&env, &[]).0, 0);
+    std::fs::rename(env.path("sigs/hex/foo/1.0.0.asc"), env.path("swap.asc")).unwrap();
+    std::fs::rename(
+        env.path("sigs/hex/bar/1.0.0.asc"),
+        env.path("sigs/hex/foo/1.0.0.asc"),
+    )
+    .unwrap();
+    std::fs::rename(env.path("swap.asc"), env.path("sigs/hex/bar/1.0.0.asc")).unwrap();
+    for f in ["foo", "bar"] {
+        std::fs::remove_file(env.path(&format!("sigs/hex/{f}/1.0.0.checksums"))).unwrap();
+    }
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status_of(&pkgs, "foo")["status"], "bad-signature");
+    assert_eq!(status_of(&pkgs, "bar")["status"], "bad-signature");
+}
+
+#[test]
+fn nothing_installed_is_missing_package() {
+    let env = mix_project();
+    std::fs::remove_dir_all(env.path("project/deps/foo")).unwrap();
+    std::fs::remove_file(env.path("hex/packages/hexpm/foo-1.0.0.tar")).unwrap();
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(
+        (code, status_of(&pkgs, "foo")["status"].as_str()),
+        (1, Some("missing-package"))
+    );
+}
+
+#[test]
+fn a_composer_project_is_checked_against_its_vendor_tree_and_archive() {
+    let env = Env::new();
+    env.import(&["alice.sec.asc"]);
+    write_zip(&env.path("widget.zip"), WIDGET);
+    std::fs::create_dir_all(env.path("sigs/composer/acme/widget")).unwrap();
+    let out = env.run(&[
+        "sign",
+        "widget.zip",
+        "--version",
+        "1.0.0",
+        "--output",
+        "sigs/composer/acme/widget/1.0.0.asc",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for (name, content) in WIDGET {
+        let p = env.path(&format!("project/vendor/acme/widget/{name}"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    let url = format!("file://{}", env.path("widget.zip").display());
+    let lock = serde_json::json!({
+        "packages": [{"name": "acme/widget", "version": "1.0.0", "dist": {"type": "zip", "url": url, "shasum": ""}}],
+        "packages-dev": [],
+    });
+    std::fs::write(
+        env.path("project/composer.lock"),
+        serde_json::to_string_pretty(&lock).unwrap(),
+    )
+    .unwrap();
+    let run = || {
+        let out = env
+            .cmd()
+            .args([
+                "verify-tree",
+                "project/composer.lock",
+                "--signatures",
+                "sigs",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), json["packages"][0].clone())
+    };
+    let (code, pkg) = run();
+    assert_eq!((code, pkg["status"].as_str()), (0, Some("ok")), "{pkg:#}");
+    std::fs::write(
+        env.path("project/vendor/acme/widget/src/Widget.php"),
+        "<?php evil();",
+    )
+    .unwrap();
+    let (code, pkg) = run();
+    assert_eq!(
+        (code, pkg["status"].as_str()),
+        (1, Some("checksum-mismatch")),
+        "{pkg:#}"
+    );
+    assert!(
+        pkg["reasons"].to_string().contains("src/Widget.php"),
+        "{pkg:#}"
+    );
+}
+
+#[test]
+fn malformed_lockfiles_are_errors_with_file_and_line() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path("p")).unwrap();
+    std::fs::write(
+        env.path("p/mix.lock"),
+        "%{\n  \"foo\": {:hex, :foo \"1.0.0\"}\n}\n",
+    )
+    .unwrap();
+    let out = env.run(&["verify-tree", "p/mix.lock"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("mix.lock") && out.stderr.contains("2:"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        env.path("p/composer.lock"),
+        "{\n  \"packages\": [\n    {\"name\": 3}\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = env.run(&["verify-tree", "p/composer.lock"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("composer.lock") && out.stderr.contains("3:"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"));
+}
