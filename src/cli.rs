@@ -76,6 +76,9 @@ pub enum Command {
         signatures: Vec<String>,
         #[command(flatten)]
         trust: MinTrustArgs,
+        /// Pin each signed package's current signers in pgp-pkg.toml (where none is pinned yet)
+        #[arg(long)]
+        record_pins: bool,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,

@@ -14,6 +14,7 @@ pub mod lockfile;
 pub mod owner_trust;
 pub mod package;
 pub mod policy;
+pub mod project_policy;
 pub mod report;
 pub mod signature_source;
 pub mod signing;

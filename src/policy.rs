@@ -5,6 +5,10 @@
 //! unsigned packages and unauthenticated signers pass with a warning, but
 //! never a signed package that fails to verify.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use sequoia_openpgp::Fingerprint;
+
 use crate::checksum_file::PackageId;
 use crate::report::{PackageReport, SignerReport, Status};
 use crate::trust::TrustLevel;
@@ -13,9 +17,28 @@ use crate::verify::{timestamp, Outcome, SignatureCheck};
 /// The rules in force for a run.
 #[derive(Clone, Debug, Default)]
 pub struct Policy {
-    /// An explicit minimum (`--min-trust`, `PGP_PKG_MIN_TRUST`): every
-    /// package then needs a good signature at this trust or above.
+    /// An explicit minimum (`--min-trust`, `PGP_PKG_MIN_TRUST`, the policy
+    /// file): every package then needs a good signature at this trust or above.
     pub min_trust: Option<TrustLevel>,
+    /// The policy file lets this package be unsigned even under a minimum.
+    pub allow_unsigned: bool,
+    /// Only these keys may sign this package (pinned, or recorded on first use).
+    pub pinned: Option<BTreeSet<Fingerprint>>,
+    /// Distinct good signers this package needs.
+    pub threshold: Option<usize>,
+    /// One of these keys must also sign (a registry or organisation key).
+    pub countersign: BTreeSet<Fingerprint>,
+}
+
+impl Policy {
+    /// Whether anything beyond the default policy asks for signatures.
+    fn requires_signature(&self) -> bool {
+        !self.allow_unsigned
+            && (self.min_trust.is_some()
+                || self.threshold.is_some()
+                || self.pinned.is_some()
+                || !self.countersign.is_empty())
+    }
 }
 
 /// What was found about a package's signatures.
@@ -61,15 +84,18 @@ pub fn decide(
             report
                 .reasons
                 .push(format!("no signature found ({looked})"));
-            if let Some(min) = policy.min_trust {
-                report
-                    .reasons
-                    .push(format!("a signature with trust {min} or above is required"));
+            if policy.requires_signature() {
+                report.reasons.push(required(policy));
                 return fail(report, Status::Unsigned);
             }
-            report
-                .reasons
-                .push("warning: unsigned, so nothing vouches for who wrote this package".into());
+            let allowed = if policy.allow_unsigned {
+                " (allowed by the project's policy)"
+            } else {
+                ""
+            };
+            report.reasons.push(format!(
+                "warning: unsigned{allowed}, so nothing vouches for who wrote this package"
+            ));
             pass(report, Status::Unsigned, None)
         }
         Evidence::Unreadable(why) => {
@@ -148,10 +174,8 @@ fn decide_signed(
             "signed by {}, not in your keyring: import the author's certificate with `pgp-pkg key import`",
             issuers.join(", ")
         ));
-        if let Some(min) = policy.min_trust {
-            report
-                .reasons
-                .push(format!("a signature with trust {min} or above is required"));
+        if policy.requires_signature() {
+            report.reasons.push(required(policy));
             return fail(report, Status::UnknownKey);
         }
         return pass(report, Status::UnknownKey, None);
@@ -161,6 +185,11 @@ fn decide_signed(
             .reasons
             .push("signed by a key you distrust (trust never)".into());
         report.trust = TrustLevel::Never.to_string();
+        return fail(report, Status::BelowPolicy);
+    }
+    if let Some(problem) = project_rules(checks, policy) {
+        report.reasons.push(problem);
+        report.trust = best.to_string();
         return fail(report, Status::BelowPolicy);
     }
     if let Some(min) = policy.min_trust {
@@ -177,6 +206,56 @@ fn decide_signed(
         ));
     }
     pass(report, Status::Ok, Some(best))
+}
+
+/// Pins, countersignature and threshold: the policy file's rules over the
+/// good signatures.
+fn project_rules(checks: &[SignatureCheck], policy: &Policy) -> Option<String> {
+    let good: BTreeMap<Fingerprint, TrustLevel> = checks
+        .iter()
+        .filter_map(|c| match (&c.outcome, &c.cert) {
+            (Outcome::Good { trust }, Some(fpr)) => Some((fpr.clone(), *trust)),
+            _ => None,
+        })
+        .collect();
+    let list = |fprs: &mut dyn Iterator<Item = &Fingerprint>| {
+        fprs.map(|f| f.to_hex()).collect::<Vec<_>>().join(", ")
+    };
+    if let Some(pins) = &policy.pinned {
+        if !good.keys().any(|f| pins.contains(f)) {
+            return Some(format!(
+                "signed by {}, but the pinned signer is {} (pgp-pkg.toml): a changed signer is an alert; \
+                 if the change is expected, update the pin",
+                list(&mut good.keys()),
+                list(&mut pins.iter())
+            ));
+        }
+    }
+    if !policy.countersign.is_empty() && !good.keys().any(|f| policy.countersign.contains(f)) {
+        return Some(format!(
+            "the countersignature by {} is missing",
+            list(&mut policy.countersign.iter())
+        ));
+    }
+    if let Some(needed) = policy.threshold {
+        let floor = policy.min_trust.unwrap_or(TrustLevel::Unknown);
+        let counted = good
+            .iter()
+            .filter(|(f, t)| **t >= floor && policy.pinned.as_ref().is_none_or(|p| p.contains(f)))
+            .count();
+        if counted < needed {
+            return Some(format!("{counted} distinct good signer(s) at trust {floor} or above; the policy requires {needed}"));
+        }
+    }
+    None
+}
+
+/// Why a signature is required, for the reason line.
+fn required(policy: &Policy) -> String {
+    match policy.min_trust {
+        Some(min) => format!("a signature with trust {min} or above is required"),
+        None => "the project's policy (pgp-pkg.toml) requires a signature".to_string(),
+    }
 }
 
 fn pass(mut report: PackageReport, status: Status, trust: Option<TrustLevel>) -> PackageReport {
@@ -276,11 +355,21 @@ mod tests {
     }
 
     fn run(outcomes: Vec<Outcome>, min: Option<TrustLevel>) -> PackageReport {
+        run_with(
+            outcomes,
+            Policy {
+                min_trust: min,
+                ..Policy::default()
+            },
+        )
+    }
+
+    fn run_with(outcomes: Vec<Outcome>, policy: Policy) -> PackageReport {
         let evidence = Evidence::Checked {
             checks: outcomes.into_iter().map(check).collect(),
             signed_diff: None,
         };
-        decide(&pkg(), &[], &evidence, &Policy { min_trust: min })
+        decide(&pkg(), &[], &evidence, &policy)
     }
 
     #[test]
@@ -323,7 +412,10 @@ mod tests {
                 &pkg(),
                 &[],
                 &Evidence::Unsigned("x".into()),
-                &Policy { min_trust: min }
+                &Policy {
+                    min_trust: min,
+                    ..Policy::default()
+                }
             )
             .passes
         );
@@ -396,5 +488,107 @@ mod tests {
             &Policy::default(),
         );
         assert_eq!((r.status, r.passes), (Status::ChecksumMismatch, false));
+    }
+
+    fn signed_by(fpr: &str, trust: TrustLevel) -> SignatureCheck {
+        SignatureCheck {
+            cert: Some(fpr.parse().unwrap()),
+            ..check(Outcome::Good { trust })
+        }
+    }
+
+    const A: &str = "6033A8A5B5F837A98884B7D0E14BC0EF45753E99";
+    const B: &str = "4752C0A28C7DB6A5190D69909C9EE3BA183CAB1C";
+    const R: &str = "C3D98BE4632B34E3E6AA44914BA7DE17AA6A86FD";
+
+    fn decide_checks(checks: Vec<SignatureCheck>, policy: Policy) -> PackageReport {
+        decide(
+            &pkg(),
+            &[],
+            &Evidence::Checked {
+                checks,
+                signed_diff: None,
+            },
+            &policy,
+        )
+    }
+
+    fn set(fprs: &[&str]) -> BTreeSet<Fingerprint> {
+        fprs.iter().map(|f| f.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn a_changed_signer_of_a_pinned_package_is_an_alert() {
+        let policy = Policy {
+            pinned: Some(set(&[A])),
+            ..Policy::default()
+        };
+        let ok = decide_checks(vec![signed_by(A, TrustLevel::Full)], policy.clone());
+        assert!(ok.passes);
+        let r = decide_checks(vec![signed_by(B, TrustLevel::Full)], policy.clone());
+        assert_eq!((r.status, r.passes), (Status::BelowPolicy, false));
+        let reasons = r.reasons.join(" ");
+        assert!(
+            reasons.contains(A) && reasons.contains(B),
+            "both keys named: {reasons}"
+        );
+        // A pinned package may not be unsigned.
+        assert!(!decide(&pkg(), &[], &Evidence::Unsigned("x".into()), &policy).passes);
+    }
+
+    #[test]
+    fn countersignature_and_threshold() {
+        let policy = Policy {
+            countersign: set(&[R]),
+            ..Policy::default()
+        };
+        assert!(!decide_checks(vec![signed_by(A, TrustLevel::Full)], policy.clone()).passes);
+        assert!(
+            decide_checks(
+                vec![
+                    signed_by(A, TrustLevel::Full),
+                    signed_by(R, TrustLevel::Full)
+                ],
+                policy
+            )
+            .passes
+        );
+
+        let policy = Policy {
+            threshold: Some(2),
+            min_trust: Some(TrustLevel::Marginal),
+            ..Policy::default()
+        };
+        let one_counted = vec![
+            signed_by(A, TrustLevel::Full),
+            signed_by(B, TrustLevel::Unknown),
+        ];
+        let r = decide_checks(one_counted, policy.clone());
+        assert_eq!(
+            (r.status, r.passes),
+            (Status::BelowPolicy, false),
+            "{:?}",
+            r.reasons
+        );
+        assert!(
+            decide_checks(
+                vec![
+                    signed_by(A, TrustLevel::Full),
+                    signed_by(B, TrustLevel::Marginal)
+                ],
+                policy
+            )
+            .passes
+        );
+    }
+
+    #[test]
+    fn allowed_unsigned_passes_under_a_minimum() {
+        let policy = Policy {
+            min_trust: Some(TrustLevel::Full),
+            allow_unsigned: true,
+            ..Policy::default()
+        };
+        assert!(decide(&pkg(), &[], &Evidence::Unsigned("x".into()), &policy).passes);
     }
 }

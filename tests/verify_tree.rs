@@ -355,3 +355,144 @@ fn malformed_lockfiles_are_errors_with_file_and_line() {
     );
     assert!(!out.stderr.contains("panicked"));
 }
+
+fn write_policy(env: &Env, text: &str) {
+    std::fs::write(env.path("project/pgp-pkg.toml"), text).unwrap();
+}
+
+/// Adds Carol's signature (she becomes an own key too) to foo's signature file.
+fn cosign_foo_with_carol(env: &Env) {
+    env.import(&["carol.sec.asc"]);
+    let tar = env.path("hex/packages/hexpm/foo-1.0.0.tar");
+    let out = env.run(&[
+        "sign",
+        tar.to_str().unwrap(),
+        "--key",
+        CAROL,
+        "--output",
+        "-",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let asc = env.path("sigs/hex/foo/1.0.0.asc");
+    let both = std::fs::read_to_string(&asc).unwrap() + &out.stdout;
+    std::fs::write(asc, both).unwrap();
+}
+
+#[test]
+fn recorded_pins_turn_a_changed_signer_into_an_alert() {
+    let env = mix_project();
+    let out = env
+        .cmd()
+        .args([
+            "verify-tree",
+            "project/mix.lock",
+            "--signatures",
+            "sigs",
+            "--record-pins",
+        ])
+        .env("HEX_HOME", env.path("hex"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let policy = std::fs::read_to_string(env.path("project/pgp-pkg.toml")).unwrap();
+    assert!(
+        policy.contains(&format!("\"hex/foo\" = [\"{ALICE}\"]")),
+        "{policy}"
+    );
+    assert!(
+        !policy.contains("hex/bar"),
+        "unsigned packages get no pin: {policy}"
+    );
+
+    // The release is now signed by Carol alone.
+    env.import(&["carol.sec.asc"]);
+    let tar = env.path("hex/packages/hexpm/foo-1.0.0.tar");
+    assert_eq!(
+        env.run(&[
+            "sign",
+            tar.to_str().unwrap(),
+            "--key",
+            CAROL,
+            "--output",
+            "sigs/hex/foo/1.0.0.asc"
+        ])
+        .code,
+        0
+    );
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 1);
+    let foo = status_of(&pkgs, "foo");
+    assert_eq!(foo["status"], "below-policy", "{foo:#}");
+    let reasons = foo["reasons"].to_string();
+    assert!(
+        reasons.contains(ALICE) && reasons.contains(CAROL),
+        "both keys named: {reasons}"
+    );
+}
+
+#[test]
+fn a_required_countersignature_and_a_threshold() {
+    let env = mix_project();
+    write_policy(&env, &format!("# org key must countersign\ncountersign = [\"{CAROL}\"]\nallow_unsigned = [\"hex/bar\", \"hex/dep\"]\n"));
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 1);
+    let foo = status_of(&pkgs, "foo");
+    assert_eq!(foo["status"], "below-policy");
+    assert!(
+        foo["reasons"].to_string().contains("countersignature"),
+        "{foo:#}"
+    );
+    cosign_foo_with_carol(&env);
+    assert_eq!(tree(&env, &[]).0, 0);
+
+    write_policy(
+        &env,
+        "allow_unsigned = [\"hex/bar\", \"hex/dep\"]\n[thresholds]\n\"hex/foo\" = 3\n",
+    );
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(
+        (code, status_of(&pkgs, "foo")["status"].as_str()),
+        (1, Some("below-policy"))
+    );
+    write_policy(
+        &env,
+        "allow_unsigned = [\"hex/bar\", \"hex/dep\"]\n[thresholds]\n\"hex/foo\" = 2\n",
+    );
+    assert_eq!(tree(&env, &[]).0, 0);
+}
+
+#[test]
+fn the_policy_minimum_and_allowed_unsigned_packages() {
+    let env = mix_project();
+    write_policy(&env, "min_trust = \"full\"\n");
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status_of(&pkgs, "bar")["passes"], false);
+    write_policy(
+        &env,
+        "min_trust = \"full\"\nallow_unsigned = [\"hex/bar\", \"hex/dep\"]\n",
+    );
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 0, "{pkgs:#?}");
+    // The command line wins over the file.
+    assert_eq!(tree(&env, &["--min-trust", "ultimate"]).0, 0);
+    let (code, _) = tree(&env, &["--min-trust", "never"]);
+    assert_eq!(code, 0);
+
+    write_policy(
+        &env,
+        "min_trust = \"full\"\nalow_unsigned = [\"hex/bar\"]\n",
+    );
+    let out = env
+        .cmd()
+        .args(["verify-tree", "project/mix.lock"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown setting `alow_unsigned`"));
+}

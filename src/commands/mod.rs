@@ -46,8 +46,16 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             lockfile,
             signatures,
             trust,
+            record_pins,
             json,
-        } => tree::verify_tree(&home, &lockfile, &signatures, trust.min_trust, json),
+        } => tree::verify_tree(
+            &home,
+            &lockfile,
+            &signatures,
+            trust.min_trust,
+            record_pins,
+            json,
+        ),
         Command::Checksum { package, identity } => package::checksum(&package, &identity),
         Command::Sign {
             package,

@@ -106,7 +106,10 @@ pub fn verify(
     let found = locate(package, signature)?;
     let evidence = gather_evidence(&read.checksum_file, found, &keyring, &trust, now)?;
     let malformed = matches!(evidence, Evidence::Unreadable(_));
-    let policy = Policy { min_trust };
+    let policy = Policy {
+        min_trust,
+        ..Policy::default()
+    };
     let report = Report {
         packages: vec![decide(
             &read.checksum_file.package,

@@ -11,7 +11,12 @@ use crate::keyring::CertLookup;
 use crate::locate::{locate, Caches, Located};
 use crate::lockfile::{LockedPackage, Lockfile, Source};
 use crate::package::Limits;
+use std::collections::{BTreeMap, BTreeSet};
+
+use sequoia_openpgp::Fingerprint;
+
 use crate::policy::{decide, Evidence, Policy};
+use crate::project_policy::{self, ProjectPolicy};
 use crate::report::{PackageReport, Report, Status};
 use crate::signature_source::SignatureSources;
 use crate::trust::TrustLevel;
@@ -23,6 +28,7 @@ pub fn verify_tree(
     lockfile: &Path,
     signatures: &[String],
     min_trust: Option<TrustLevel>,
+    record_pins: bool,
     json: bool,
 ) -> Result<Verdict> {
     let lock = Lockfile::read(lockfile)?;
@@ -34,10 +40,11 @@ pub fn verify_tree(
     // Keys and trust are loaded once per run, not per package.
     let keyring = CertLookup::open(home)?;
     let trust = KeyTrust::load(home, now)?;
-    let policy = Policy { min_trust };
+    let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
 
     let mut packages = Vec::with_capacity(lock.packages.len());
     for pkg in &lock.packages {
+        let policy = rules.for_package(&pkg.id, min_trust);
         let report = match &pkg.source {
             Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
             _ => match locate(&project, pkg, &caches, &limits) {
@@ -58,6 +65,13 @@ pub fn verify_tree(
         packages.push(report);
     }
     let report = Report { packages };
+    if record_pins {
+        let added = project_policy::record_pins(&project, &pins_to_record(&report, &rules))?;
+        eprintln!(
+            "pgp-pkg: recorded the signers of {added} package(s) in {}",
+            ProjectPolicy::path_for(&project).display()
+        );
+    }
     if json {
         println!("{}", report.to_json());
     } else {
@@ -68,6 +82,31 @@ pub fn verify_tree(
     } else {
         Verdict::Fail
     })
+}
+
+/// The good signers of each package that passes and has no pin yet.
+fn pins_to_record(
+    report: &Report,
+    policy: &ProjectPolicy,
+) -> BTreeMap<String, BTreeSet<Fingerprint>> {
+    report
+        .packages
+        .iter()
+        .filter(|p| p.passes && p.status == Status::Ok)
+        .filter_map(|p| {
+            let key = format!("{}/{}", p.ecosystem, p.name);
+            if policy.signers.contains_key(&key) {
+                return None;
+            }
+            let signers: BTreeSet<Fingerprint> = p
+                .signers
+                .iter()
+                .filter(|s| s.status == Status::Ok)
+                .filter_map(|s| s.fingerprint.parse().ok())
+                .collect();
+            (!signers.is_empty()).then_some((key, signers))
+        })
+        .collect()
 }
 
 /// A `:git` (or path) dependency: nothing to check it against. It passes

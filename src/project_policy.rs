@@ -1,0 +1,233 @@
+//! The project's policy file, `pgp-pkg.toml` beside the lockfile (SPEC §6,
+//! documented in docs/policy.md). Read strictly (an unknown key is an error:
+//! a typo must not silently weaken a policy); written only by
+//! `verify-tree --record-pins`, which adds pins and keeps everything else,
+//! comments included.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use sequoia_openpgp::Fingerprint;
+use toml_edit::{value, Array, DocumentMut, Item, Table};
+
+use crate::checksum_file::PackageId;
+use crate::policy::Policy;
+use crate::trust::TrustLevel;
+
+pub const FILE_NAME: &str = "pgp-pkg.toml";
+
+/// What the file says. Package keys are `ECOSYSTEM/NAME` (`hex/jason`,
+/// `composer/acme/widget`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProjectPolicy {
+    pub min_trust: Option<TrustLevel>,
+    /// Distinct good signers every package needs (default 1).
+    pub threshold: Option<usize>,
+    /// One of these keys must also sign every package: the "double
+    /// signature" of a registry or organisation key.
+    pub countersign: BTreeSet<Fingerprint>,
+    pub allow_unsigned: BTreeSet<String>,
+    /// Pinned signers per package.
+    pub signers: BTreeMap<String, BTreeSet<Fingerprint>>,
+    pub thresholds: BTreeMap<String, usize>,
+}
+
+pub fn package_key(id: &PackageId) -> String {
+    format!("{}/{}", id.ecosystem, id.name)
+}
+
+impl ProjectPolicy {
+    pub fn path_for(project: &Path) -> PathBuf {
+        project.join(FILE_NAME)
+    }
+
+    /// Reads the policy beside the lockfile; none means the default policy.
+    pub fn load(project: &Path) -> Result<Option<ProjectPolicy>> {
+        let path = Self::path_for(project);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Self::parse(&text)
+            .map(Some)
+            .with_context(|| format!("{}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<ProjectPolicy> {
+        let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            let at = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .unwrap_or_default();
+            anyhow::anyhow!("{at}{}", e.message())
+        })?;
+        let mut policy = ProjectPolicy::default();
+        for (key, item) in doc.iter() {
+            let at = |msg: &str| anyhow::anyhow!("`{key}`: {msg}");
+            match key {
+                "min_trust" => {
+                    let s = item
+                        .as_str()
+                        .ok_or_else(|| at("expected a trust level string"))?;
+                    policy.min_trust =
+                        Some(s.parse().map_err(|e: anyhow::Error| at(&e.to_string()))?);
+                }
+                "threshold" => {
+                    policy.threshold = Some(positive(item).map_err(|e| at(&e.to_string()))?)
+                }
+                "countersign" => {
+                    policy.countersign = fingerprints(item).map_err(|e| at(&e.to_string()))?
+                }
+                "allow_unsigned" => {
+                    policy.allow_unsigned = strings(item)
+                        .map_err(|e| at(&e.to_string()))?
+                        .into_iter()
+                        .collect()
+                }
+                "signers" => {
+                    for (pkg, fprs) in table(item).map_err(|e| at(&e.to_string()))? {
+                        let fprs = fingerprints(fprs).map_err(|e| at(&format!("{pkg}: {e}")))?;
+                        policy.signers.insert(pkg.to_string(), fprs);
+                    }
+                }
+                "thresholds" => {
+                    for (pkg, n) in table(item).map_err(|e| at(&e.to_string()))? {
+                        policy.thresholds.insert(
+                            pkg.to_string(),
+                            positive(n).map_err(|e| at(&format!("{pkg}: {e}")))?,
+                        );
+                    }
+                }
+                other => bail!("unknown setting `{other}` (see docs/policy.md)"),
+            }
+        }
+        Ok(policy)
+    }
+
+    /// The rules for one package, with a minimum from the command line or
+    /// the environment taking precedence over the file's.
+    pub fn for_package(&self, id: &PackageId, min_trust_override: Option<TrustLevel>) -> Policy {
+        let key = package_key(id);
+        Policy {
+            min_trust: min_trust_override.or(self.min_trust),
+            allow_unsigned: self.allow_unsigned.contains(&key),
+            pinned: self.signers.get(&key).cloned(),
+            threshold: self.thresholds.get(&key).copied().or(self.threshold),
+            countersign: self.countersign.clone(),
+        }
+    }
+}
+
+/// Adds pins for packages that have none, keeping the rest of the file as
+/// it is. Returns how many were added.
+pub fn record_pins(
+    project: &Path,
+    new_pins: &BTreeMap<String, BTreeSet<Fingerprint>>,
+) -> Result<usize> {
+    let path = ProjectPolicy::path_for(project);
+    let text = if path.exists() {
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?
+    } else {
+        "# pgp-pkg policy for this project: see docs/policy.md.\n".to_string()
+    };
+    let mut doc: DocumentMut = text
+        .parse()
+        .with_context(|| format!("{}", path.display()))?;
+    if !doc.contains_key("signers") {
+        doc["signers"] = Item::Table(Table::new());
+    }
+    let signers = doc["signers"]
+        .as_table_mut()
+        .with_context(|| format!("{}: `signers` is not a table", path.display()))?;
+    let mut added = 0;
+    for (pkg, fprs) in new_pins {
+        if signers.contains_key(pkg) {
+            continue;
+        }
+        let array: Array = fprs.iter().map(|f| f.to_hex()).collect();
+        signers.insert(pkg, value(array));
+        added += 1;
+    }
+    signers.sort_values();
+    let tmp_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(tmp_dir)?;
+    std::io::Write::write_all(&mut tmp, doc.to_string().as_bytes())?;
+    tmp.persist(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(added)
+}
+
+fn line_col(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    format!("{line}:{col}: ")
+}
+
+fn table(item: &Item) -> Result<Vec<(&str, &Item)>> {
+    let t = item.as_table_like().context("expected a table")?;
+    Ok(t.iter().collect())
+}
+
+fn strings(item: &Item) -> Result<Vec<String>> {
+    let array = item.as_array().context("expected an array of strings")?;
+    array
+        .iter()
+        .map(|v| v.as_str().map(str::to_string).context("expected strings"))
+        .collect()
+}
+
+fn fingerprints(item: &Item) -> Result<BTreeSet<Fingerprint>> {
+    strings(item)?
+        .iter()
+        .map(|s| {
+            s.replace(' ', "")
+                .parse::<Fingerprint>()
+                .with_context(|| format!("{s:?} is not a fingerprint"))
+        })
+        .collect()
+}
+
+fn positive(item: &Item) -> Result<usize> {
+    match item.as_integer() {
+        Some(n) if n >= 1 => Ok(n as usize),
+        _ => bail!("expected a whole number of at least 1"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALICE: &str = "6033A8A5B5F837A98884B7D0E14BC0EF45753E99";
+
+    #[test]
+    fn reads_every_setting() {
+        let text = format!(
+            "min_trust = \"marginal\"\nthreshold = 1\ncountersign = [\"{ALICE}\"]\nallow_unsigned = [\"hex/bar\"]\n\
+             [signers]\n\"hex/foo\" = [\"{ALICE}\"]\n[thresholds]\n\"hex/foo\" = 2\n"
+        );
+        let p = ProjectPolicy::parse(&text).unwrap();
+        assert_eq!(p.min_trust, Some(TrustLevel::Marginal));
+        assert_eq!(p.thresholds["hex/foo"], 2);
+        assert!(p.allow_unsigned.contains("hex/bar"));
+        assert_eq!(p.signers["hex/foo"].len(), 1);
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_errors_with_a_line() {
+        assert!(ProjectPolicy::parse("min_trst = \"full\"\n")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown setting"));
+        assert!(ProjectPolicy::parse("min_trust = \"trusted\"\n").is_err());
+        assert!(ProjectPolicy::parse("threshold = 0\n").is_err());
+        let err = ProjectPolicy::parse("\n\nmin_trust = [\n").unwrap_err();
+        assert!(err.to_string().starts_with("3:"), "{err}");
+    }
+}
