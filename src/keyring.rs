@@ -190,7 +190,7 @@ impl Keyring {
 
 /// Finds the certificate that issued a signature. Errors mean the keyring
 /// could not be read: never to be mistaken for "no such key".
-pub trait IssuerLookup {
+pub trait IssuerLookup: Sync {
     fn issuer_cert(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>>;
 }
 

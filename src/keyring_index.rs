@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -64,6 +63,25 @@ pub struct KeyringIndex {
     by_key_id: HashMap<String, Vec<usize>>,
 }
 
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        let n =
+            std::os::windows::fs::FileExt::seek_read(file, &mut buf[done..], offset + done as u64)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        done += n;
+    }
+    Ok(())
+}
+
 impl KeyringIndex {
     /// Writes the index of a keyring that holds `certs` back to back, each
     /// with its (offset, length).
@@ -109,8 +127,9 @@ impl KeyringIndex {
 
     /// Parses just the certificate holding a key named by `issuers`.
     pub fn find_issuer(&self, path: &Path, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
-        // `&File` reads and seeks: the handle pinned by `load_fresh`.
-        let mut file = self
+        // The handle pinned by `load_fresh`, read at offsets: no shared cursor,
+        // so parallel lookups do not disturb each other.
+        let file = self
             .file
             .as_ref()
             .context("keyring index used without its keyring")?;
@@ -121,8 +140,7 @@ impl KeyringIndex {
             for &i in candidates {
                 let (offset, len) = self.spans[i];
                 let mut bytes = vec![0u8; len as usize];
-                file.seek(SeekFrom::Start(offset))?;
-                file.read_exact(&mut bytes)?;
+                read_at(file, &mut bytes, offset)?;
                 let cert = Cert::from_bytes(&bytes)
                     .with_context(|| format!("damaged home: {}", path.display()))?;
                 if cert.keys().any(|k| k.key().key_handle().aliases(handle)) {

@@ -56,7 +56,7 @@ impl FromStr for TrustLevel {
 }
 
 /// Answers "how far is this key authenticated?".
-pub trait TrustModel {
+pub trait TrustModel: Sync {
     fn key_trust(&self, cert: &Fingerprint) -> TrustLevel;
 }
 

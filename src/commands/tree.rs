@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use super::Verdict;
 use crate::home::Home;
@@ -42,28 +43,32 @@ pub fn verify_tree(
     let trust = KeyTrust::load(home, now)?;
     let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
 
-    let mut packages = Vec::with_capacity(lock.packages.len());
-    for pkg in &lock.packages {
-        let policy = rules.for_package(&pkg.id, min_trust);
-        let report = match &pkg.source {
-            Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
-            _ => match locate(&project, pkg, &caches, &limits) {
-                // What is on disk cannot even be read safely: that package fails.
-                Err(e) => unreadable(pkg, &e),
-                Ok(Located::Missing(why)) => missing(pkg, &why),
-                Ok(Located::Found {
-                    checksum_file,
-                    problems,
-                    ..
-                }) => {
-                    let found = sources.find(&pkg.id)?;
-                    let evidence = gather_evidence(&checksum_file, found, &keyring, &trust, now)?;
-                    decide(&pkg.id, &problems, &evidence, &policy)
-                }
-            },
-        };
-        packages.push(report);
-    }
+    // Packages are independent: verify them in parallel, keep lockfile order.
+    let packages = lock
+        .packages
+        .par_iter()
+        .map(|pkg| -> Result<PackageReport> {
+            let policy = rules.for_package(&pkg.id, min_trust);
+            Ok(match &pkg.source {
+                Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
+                _ => match locate(&project, pkg, &caches, &limits) {
+                    // What is on disk cannot even be read safely: that package fails.
+                    Err(e) => unreadable(pkg, &e),
+                    Ok(Located::Missing(why)) => missing(pkg, &why),
+                    Ok(Located::Found {
+                        checksum_file,
+                        problems,
+                        ..
+                    }) => {
+                        let found = sources.find(&pkg.id)?;
+                        let evidence =
+                            gather_evidence(&checksum_file, found, &keyring, &trust, now)?;
+                        decide(&pkg.id, &problems, &evidence, &policy)
+                    }
+                },
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let report = Report { packages };
     if record_pins {
         let added = project_policy::record_pins(&project, &pins_to_record(&report, &rules))?;
