@@ -69,8 +69,9 @@ pub enum Command {
     },
     /// Verify every package a mix.lock or composer.lock pins
     VerifyTree {
-        /// The mix.lock or composer.lock; installed trees are looked for beside it
-        lockfile: PathBuf,
+        /// mix.lock and/or composer.lock files; installed trees are looked for beside each
+        #[arg(required = true, value_name = "LOCKFILE")]
+        lockfiles: Vec<PathBuf>,
         /// A signature directory (DIR/ECOSYSTEM/NAME/VERSION.asc); repeatable
         #[arg(long = "signatures", value_name = "DIR_OR_URL")]
         signatures: Vec<String>,

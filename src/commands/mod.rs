@@ -43,14 +43,14 @@ pub fn run(cli: Cli) -> Result<Verdict> {
         Command::Key(cmd) => key::run(&home, cmd),
         Command::Trust(cmd) => trust::run(&home, cmd),
         Command::VerifyTree {
-            lockfile,
+            lockfiles,
             signatures,
             trust,
             record_pins,
             json,
         } => tree::verify_tree(
             &home,
-            &lockfile,
+            &lockfiles,
             &signatures,
             trust.min_trust,
             record_pins,

@@ -1,6 +1,6 @@
 //! `verify-tree`: every package a lockfile pins (SPEC §5).
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use anyhow::Result;
@@ -24,59 +24,56 @@ use crate::trust::TrustLevel;
 use crate::verify::gather_evidence;
 use crate::wot_cache::KeyTrust;
 
+/// What every lockfile of a run shares: loaded once, not per package.
+struct Context {
+    sources: SignatureSources,
+    caches: Caches,
+    limits: Limits,
+    now: SystemTime,
+    keyring: CertLookup,
+    trust: KeyTrust,
+    min_trust: Option<TrustLevel>,
+}
+
 pub fn verify_tree(
     home: &Home,
-    lockfile: &Path,
+    lockfiles: &[PathBuf],
     signatures: &[String],
     min_trust: Option<TrustLevel>,
     record_pins: bool,
     json: bool,
 ) -> Result<Verdict> {
-    let lock = Lockfile::read(lockfile)?;
-    let project = lock.project_dir();
-    let sources = SignatureSources::new(signatures);
-    let caches = Caches::from_env();
-    let limits = Limits::from_env()?;
-    let now = SystemTime::now();
-    // Keys and trust are loaded once per run, not per package.
-    let keyring = CertLookup::open(home)?;
-    let trust = KeyTrust::load(home, now)?;
-    let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
-
-    // Packages are independent: verify them in parallel, keep lockfile order.
-    let packages = lock
-        .packages
-        .par_iter()
-        .map(|pkg| -> Result<PackageReport> {
-            let policy = rules.for_package(&pkg.id, min_trust);
-            Ok(match &pkg.source {
-                Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
-                _ => match locate(&project, pkg, &caches, &limits) {
-                    // What is on disk cannot even be read safely: that package fails.
-                    Err(e) => unreadable(pkg, &e),
-                    Ok(Located::Missing(why)) => missing(pkg, &why),
-                    Ok(Located::Found {
-                        checksum_file,
-                        problems,
-                        ..
-                    }) => {
-                        let found = sources.find(&pkg.id)?;
-                        let evidence =
-                            gather_evidence(&checksum_file, found, &keyring, &trust, now)?;
-                        decide(&pkg.id, &problems, &evidence, &policy)
-                    }
-                },
-            })
-        })
+    // Every lockfile is read first: a malformed one stops the run before any output.
+    let locks = lockfiles
+        .iter()
+        .map(|l| Lockfile::read(l))
         .collect::<Result<Vec<_>>>()?;
-    let report = Report { packages };
-    if record_pins {
-        let added = project_policy::record_pins(&project, &pins_to_record(&report, &rules))?;
-        eprintln!(
-            "pgp-pkg: recorded the signers of {added} package(s) in {}",
-            ProjectPolicy::path_for(&project).display()
-        );
+    let now = SystemTime::now();
+    let cx = Context {
+        sources: SignatureSources::new(signatures),
+        caches: Caches::from_env(),
+        limits: Limits::from_env()?,
+        now,
+        keyring: CertLookup::open(home)?,
+        trust: KeyTrust::load(home, now)?,
+        min_trust,
+    };
+    let mut packages = Vec::new();
+    for lock in &locks {
+        let project = lock.project_dir();
+        let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
+        let reports = verify_lockfile(&cx, lock, &rules)?;
+        if record_pins {
+            let added = project_policy::record_pins(&project, &pins_to_record(&reports, &rules))?;
+            let path = ProjectPolicy::path_for(&project);
+            eprintln!(
+                "pgp-pkg: recorded the signers of {added} package(s) in {}",
+                path.display()
+            );
+        }
+        packages.extend(reports);
     }
+    let report = Report { packages };
     if json {
         println!("{}", report.to_json());
     } else {
@@ -89,13 +86,45 @@ pub fn verify_tree(
     })
 }
 
+/// Verifies one lockfile's packages in parallel, in lockfile order.
+fn verify_lockfile(
+    cx: &Context,
+    lock: &Lockfile,
+    rules: &ProjectPolicy,
+) -> Result<Vec<PackageReport>> {
+    let project = lock.project_dir();
+    lock.packages
+        .par_iter()
+        .map(|pkg| -> Result<PackageReport> {
+            let policy = rules.for_package(&pkg.id, cx.min_trust);
+            Ok(match &pkg.source {
+                Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
+                _ => match locate(&project, pkg, &cx.caches, &cx.limits) {
+                    // What is on disk cannot even be read safely: that package fails.
+                    Err(e) => unreadable(pkg, &e),
+                    Ok(Located::Missing(why)) => missing(pkg, &why),
+                    Ok(Located::Found {
+                        checksum_file,
+                        problems,
+                        ..
+                    }) => {
+                        let found = cx.sources.find(&pkg.id)?;
+                        let evidence =
+                            gather_evidence(&checksum_file, found, &cx.keyring, &cx.trust, cx.now)?;
+                        decide(&pkg.id, &problems, &evidence, &policy)
+                    }
+                },
+            })
+        })
+        .collect()
+}
+
 /// The good signers of each package that passes and has no pin yet.
 fn pins_to_record(
-    report: &Report,
+    reports: &[PackageReport],
     policy: &ProjectPolicy,
 ) -> BTreeMap<String, BTreeSet<Fingerprint>> {
-    report
-        .packages
+    reports
         .iter()
         .filter(|p| p.passes && p.status == Status::Ok)
         .filter_map(|p| {
