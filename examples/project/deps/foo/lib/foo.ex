@@ -1,0 +1,3 @@
+defmodule Foo do
+  def hello, do: :world
+end

@@ -1,0 +1,3 @@
+defmodule Foo.MixProject do
+  use Mix.Project
+end
