@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod erlang_term;
 pub mod explain;
+pub mod fetch;
 pub mod home;
 pub mod keyring;
 pub mod keyring_index;

@@ -6,9 +6,10 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::checksum_file::PackageId;
+use crate::fetch::{self, Fetcher};
 
 /// A signature file that was found, with its bytes.
 pub struct SignatureFile {
@@ -46,9 +47,10 @@ pub fn locate(package: &Path, explicit: Option<&Path>) -> Result<Result<Signatur
 
 /// Signature directories and URL templates (`--signatures`,
 /// `PGP_PKG_SIGNATURES`), searched in order.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 pub struct SignatureSources {
     pub entries: Vec<String>,
+    fetcher: Fetcher,
 }
 
 impl SignatureSources {
@@ -64,17 +66,39 @@ impl SignatureSources {
                 .map(str::to_string)
                 .collect()
         };
-        SignatureSources { entries }
+        SignatureSources {
+            entries,
+            fetcher: Fetcher::default(),
+        }
     }
 
     /// The first signature for `id`: `DIR/ECOSYSTEM/NAME/VERSION.asc` (stable
-    /// layout, SPEC §2). URL templates are refused rather than skipped: a
-    /// source that cannot be consulted must not make a package `unsigned`.
+    /// layout, SPEC §2), or a URL template. A source that cannot be consulted
+    /// is an error: it must never make a package `unsigned`.
     pub fn find(&self, id: &PackageId) -> Result<Result<SignatureFile, String>> {
         let mut looked = Vec::new();
         for entry in &self.entries {
             if entry.contains("://") {
-                bail!("signature source {entry}: URL templates are not supported by this build yet; use a local signature directory");
+                let url = fetch::expand(entry, id);
+                if let Some(bytes) = self.fetcher.get(&url)? {
+                    // The signed checksum file is optional help: its absence is no error.
+                    let signed_checksums = url
+                        .strip_suffix(".asc")
+                        .and_then(|stem| {
+                            self.fetcher
+                                .get(&format!("{stem}.checksums"))
+                                .ok()
+                                .flatten()
+                        })
+                        .and_then(|b| String::from_utf8(b).ok());
+                    return Ok(Ok(SignatureFile {
+                        path: PathBuf::from(&url),
+                        bytes,
+                        signed_checksums,
+                    }));
+                }
+                looked.push(url);
+                continue;
             }
             let path = Path::new(entry)
                 .join(id.ecosystem.as_str())
