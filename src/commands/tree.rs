@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use anyhow::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::io::IsTerminal;
 
 use super::Verdict;
 use crate::home::Home;
@@ -58,11 +60,13 @@ pub fn verify_tree(
         trust: KeyTrust::load(home, now)?,
         min_trust,
     };
+    let total = locks.iter().map(|l| l.packages.len()).sum();
+    let progress = progress_bar(total, json);
     let mut packages = Vec::new();
     for lock in &locks {
         let project = lock.project_dir();
         let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
-        let reports = verify_lockfile(&cx, lock, &rules)?;
+        let reports = verify_lockfile(&cx, lock, &rules, &progress)?;
         if record_pins {
             let added = project_policy::record_pins(&project, &pins_to_record(&reports, &rules))?;
             let path = ProjectPolicy::path_for(&project);
@@ -73,6 +77,7 @@ pub fn verify_tree(
         }
         packages.extend(reports);
     }
+    progress.finish_and_clear();
     let report = Report { packages };
     if json {
         println!("{}", report.to_json());
@@ -91,13 +96,14 @@ fn verify_lockfile(
     cx: &Context,
     lock: &Lockfile,
     rules: &ProjectPolicy,
+    progress: &ProgressBar,
 ) -> Result<Vec<PackageReport>> {
     let project = lock.project_dir();
     lock.packages
         .par_iter()
         .map(|pkg| -> Result<PackageReport> {
             let policy = rules.for_package(&pkg.id, cx.min_trust);
-            Ok(match &pkg.source {
+            let report = match &pkg.source {
                 Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
                 _ => match locate(&project, pkg, &cx.caches, &cx.limits) {
                     // What is on disk cannot even be read safely: that package fails.
@@ -114,9 +120,26 @@ fn verify_lockfile(
                         decide(&pkg.id, &problems, &evidence, &policy)
                     }
                 },
-            })
+            };
+            progress.inc(1);
+            Ok(report)
         })
         .collect()
+}
+
+/// A progress bar on stderr for long runs at a terminal; hidden otherwise
+/// (with `--json`, in CI, in hooks).
+fn progress_bar(total: usize, json: bool) -> ProgressBar {
+    if json || total < 50 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("verifying {pos}/{len} packages {wide_bar} {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// The good signers of each package that passes and has no pin yet.
