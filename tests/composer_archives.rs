@@ -1,0 +1,119 @@
+//! Real Composer dist archives (`composer archive`, tests/fixtures/composer)
+//! in Composer's cache, checked against the installed vendor/ tree.
+
+mod common;
+
+use std::io::Read;
+
+use common::*;
+use sequoia_openpgp::types::HashAlgorithm;
+
+const URL: &str = "https://example.invalid/dists/acme-widget-1.0.0.zip";
+
+fn sha1_hex(text: &str) -> String {
+    let mut ctx = HashAlgorithm::SHA1.context().unwrap().for_digest();
+    ctx.update(text.as_bytes());
+    ctx.into_digest()
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The widget archive in Composer's cache, extracted into vendor/, signed by
+/// Alice (the user), and locked.
+fn project() -> Env {
+    let env = Env::new();
+    env.import(&["alice.sec.asc"]);
+    let zip_path = fixture("composer/acme-widget-1.0.0.zip");
+    let cached = env.path(&format!("cache/files/acme/widget/{}.zip", sha1_hex(URL)));
+    std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
+    std::fs::copy(&zip_path, &cached).unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    for i in 0..zip.len() {
+        let mut member = zip.by_index(i).unwrap();
+        let out = env.path(&format!(
+            "project/vendor/acme/widget/{}",
+            member.name().unwrap()
+        ));
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        let mut data = Vec::new();
+        member.read_to_end(&mut data).unwrap();
+        std::fs::write(out, data).unwrap();
+    }
+    let lock = serde_json::json!({"packages": [{"name": "acme/widget", "version": "1.0.0",
+        "dist": {"type": "zip", "url": URL, "reference": "x", "shasum": ""}}], "packages-dev": []});
+    std::fs::write(env.path("project/composer.lock"), lock.to_string()).unwrap();
+    std::fs::create_dir_all(env.path("sigs/composer/acme/widget")).unwrap();
+    let out = env.run(&[
+        "sign",
+        zip_path.to_str().unwrap(),
+        "--version",
+        "1.0.0",
+        "--output",
+        "sigs/composer/acme/widget/1.0.0.asc",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    env
+}
+
+fn verify(env: &Env) -> (i32, serde_json::Value) {
+    let out = env
+        .cmd()
+        .env("COMPOSER_CACHE_DIR", env.path("cache"))
+        .args([
+            "verify-tree",
+            "project/composer.lock",
+            "--signatures",
+            "sigs",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (out.status.code().unwrap(), json["packages"][0].clone())
+}
+
+#[test]
+fn a_signature_over_the_archive_verifies_the_installed_tree() {
+    let env = project();
+    let (code, pkg) = verify(&env);
+    assert_eq!((code, pkg["status"].as_str()), (0, Some("ok")), "{pkg:#}");
+}
+
+#[test]
+fn a_changed_installed_file_differs_from_the_cached_archive() {
+    let env = project();
+    std::fs::write(
+        env.path("project/vendor/acme/widget/src/Thing.php"),
+        "<?php // changed",
+    )
+    .unwrap();
+    let (code, pkg) = verify(&env);
+    assert_eq!(
+        (code, pkg["status"].as_str()),
+        (1, Some("checksum-mismatch")),
+        "{pkg:#}"
+    );
+    assert!(
+        pkg["reasons"].to_string().contains("src/Thing.php"),
+        "{pkg:#}"
+    );
+}
+
+#[test]
+fn a_changed_cached_archive_is_caught() {
+    let env = project();
+    let cached = env.path(&format!("cache/files/acme/widget/{}.zip", sha1_hex(URL)));
+    write_zip(
+        &cached,
+        &[
+            ("README.md", "# acme/widget\n"),
+            ("src/Thing.php", "<?php evil();"),
+            ("composer.json", "{\"name\": \"acme/widget\"}"),
+        ],
+    );
+    let (code, pkg) = verify(&env);
+    assert_eq!(code, 1, "{pkg:#}");
+    assert_eq!(pkg["status"], "checksum-mismatch", "{pkg:#}");
+}
