@@ -6,6 +6,7 @@
 //! - `pgp-pkg verify-tree` (release build), with its peak memory,
 //! - a loop of `gpg --verify` over the same 1,000 signatures and checksum files,
 //! - a plain single-threaded read-and-SHA-256 of the same bytes.
+//!
 //! Prints the rows of docs/performance.md. Needs gpg and /usr/bin/time.
 
 use std::io::Write;
