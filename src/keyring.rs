@@ -203,14 +203,14 @@ impl IssuerLookup for Keyring {
 /// The cheapest lookup available: through the keyring index when it is
 /// fresh (parsing only the signers' certificates), else the whole keyring.
 pub enum CertLookup {
-    Indexed(KeyringIndex, std::path::PathBuf),
+    Indexed(KeyringIndex),
     Loaded(Keyring),
 }
 
 impl CertLookup {
     pub fn open(home: &Home) -> Result<CertLookup> {
         Ok(match KeyringIndex::load_fresh(home) {
-            Some(index) => CertLookup::Indexed(index, home.keyring_path()),
+            Some(index) => CertLookup::Indexed(index),
             None => CertLookup::Loaded(Keyring::load(home)?),
         })
     }
@@ -219,7 +219,7 @@ impl CertLookup {
 impl IssuerLookup for CertLookup {
     fn issuer_cert(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
         match self {
-            CertLookup::Indexed(index, path) => index.find_issuer(path, issuers),
+            CertLookup::Indexed(index) => index.find_issuer(issuers),
             CertLookup::Loaded(keyring) => keyring.issuer_cert(issuers),
         }
     }

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use openpgp::parse::Parse;
@@ -57,6 +58,9 @@ pub struct KeyringIndex {
     /// concurrent import replaces the path, never this file's bytes.
     #[serde(skip)]
     file: Option<File>,
+    /// Certificates parsed so far, by span: many packages share a signer.
+    #[serde(skip)]
+    parsed: Mutex<HashMap<usize, Cert>>,
     /// (offset, length) of each certificate.
     spans: Vec<(u64, u64)>,
     /// Key ID (hex) of every primary key and subkey → indices into `spans`.
@@ -105,6 +109,7 @@ impl KeyringIndex {
         let index = KeyringIndex {
             keyring,
             file: None,
+            parsed: Mutex::default(),
             spans,
             by_key_id,
         };
@@ -125,8 +130,23 @@ impl KeyringIndex {
         Some(index)
     }
 
+    fn parse_span(&self, file: &File, i: usize) -> Result<Cert> {
+        if let Some(cert) = self.parsed.lock().expect("not poisoned").get(&i) {
+            return Ok(cert.clone());
+        }
+        let (offset, len) = self.spans[i];
+        let mut bytes = vec![0u8; len as usize];
+        read_at(file, &mut bytes, offset)?;
+        let cert = Cert::from_bytes(&bytes).context("damaged home: keyring.pgp")?;
+        self.parsed
+            .lock()
+            .expect("not poisoned")
+            .insert(i, cert.clone());
+        Ok(cert)
+    }
+
     /// Parses just the certificate holding a key named by `issuers`.
-    pub fn find_issuer(&self, path: &Path, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
+    pub fn find_issuer(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
         // The handle pinned by `load_fresh`, read at offsets: no shared cursor,
         // so parallel lookups do not disturb each other.
         let file = self
@@ -138,11 +158,7 @@ impl KeyringIndex {
                 continue;
             };
             for &i in candidates {
-                let (offset, len) = self.spans[i];
-                let mut bytes = vec![0u8; len as usize];
-                read_at(file, &mut bytes, offset)?;
-                let cert = Cert::from_bytes(&bytes)
-                    .with_context(|| format!("damaged home: {}", path.display()))?;
+                let cert = self.parse_span(file, i)?;
                 if cert.keys().any(|k| k.key().key_handle().aliases(handle)) {
                     return Ok(Some(cert));
                 }
