@@ -31,6 +31,9 @@ pub struct ProjectPolicy {
     /// Pinned signers per package.
     pub signers: BTreeMap<String, BTreeSet<Fingerprint>>,
     pub thresholds: BTreeMap<String, usize>,
+    /// Signature directories and URL templates, after `--signatures` and
+    /// `PGP_PKG_SIGNATURES`. Relative directories are relative to the file.
+    pub signatures: Vec<String>,
 }
 
 pub fn package_key(id: &PackageId) -> String {
@@ -92,6 +95,9 @@ impl ProjectPolicy {
                         policy.signers.insert(pkg.to_string(), fprs);
                     }
                 }
+                "signatures" => {
+                    policy.signatures = strings(item).map_err(|e| at(&e.to_string()))?
+                }
                 "thresholds" => {
                     for (pkg, n) in table(item).map_err(|e| at(&e.to_string()))? {
                         policy.thresholds.insert(
@@ -104,6 +110,20 @@ impl ProjectPolicy {
             }
         }
         Ok(policy)
+    }
+
+    /// The file's signature sources, directories made relative to the project.
+    pub fn signature_sources(&self, project: &Path) -> Vec<String> {
+        self.signatures
+            .iter()
+            .map(|s| {
+                if s.contains("://") || Path::new(s).is_absolute() {
+                    s.clone()
+                } else {
+                    project.join(s).display().to_string()
+                }
+            })
+            .collect()
     }
 
     /// The rules for one package, with a minimum from the command line or

@@ -55,17 +55,17 @@ pub struct SignatureSources {
 
 impl SignatureSources {
     /// Command-line entries win; without them, `PGP_PKG_SIGNATURES`
-    /// (whitespace-separated), SPEC §6.
-    pub fn new(cli: &[String]) -> SignatureSources {
-        let entries = if !cli.is_empty() {
-            cli.to_vec()
-        } else {
-            std::env::var("PGP_PKG_SIGNATURES")
-                .unwrap_or_default()
-                .split_whitespace()
-                .map(str::to_string)
-                .collect()
-        };
+    /// (whitespace-separated); without that, the policy file's (SPEC §6).
+    pub fn new(cli: &[String], from_policy: &[String]) -> SignatureSources {
+        let env: Vec<String> = std::env::var("PGP_PKG_SIGNATURES")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let entries = [cli.to_vec(), env, from_policy.to_vec()]
+            .into_iter()
+            .find(|e| !e.is_empty())
+            .unwrap_or_default();
         SignatureSources {
             entries,
             fetcher: Fetcher::default(),

@@ -496,3 +496,59 @@ fn the_policy_minimum_and_allowed_unsigned_packages() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown setting `alow_unsigned`"));
 }
+
+#[test]
+fn the_policy_file_names_signature_sources() {
+    let env = mix_project();
+    std::fs::rename(env.path("sigs"), env.path("project/signatures")).unwrap();
+    write_policy(&env, "signatures = [\"signatures\"]\n");
+    let out = env
+        .cmd()
+        .args(["verify-tree", "project/mix.lock", "--json"])
+        .env("HEX_HOME", env.path("hex"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let foo = json["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "foo")
+        .unwrap()
+        .clone();
+    assert_eq!(foo["status"], "ok", "{foo:#}");
+}
+
+#[test]
+fn unknown_and_revoked_signers_through_verify_tree() {
+    let env = mix_project();
+    let tar = env.path("hex/packages/hexpm/foo-1.0.0.tar");
+    let text = env.checksum(&[tar.to_str().unwrap()]);
+    let day = std::time::Duration::from_secs(86_400);
+    let (tsk, revocation) = new_key(
+        "Gone <gone@example.org>",
+        std::time::SystemTime::now() - 10 * day,
+        None,
+    );
+    let sig = sign_raw(&tsk, text.as_bytes(), RawSig::default());
+    std::fs::write(env.path("sigs/hex/foo/1.0.0.asc"), sig).unwrap();
+    std::fs::remove_file(env.path("sigs/hex/foo/1.0.0.checksums")).unwrap();
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(
+        (code, status_of(&pkgs, "foo")["status"].as_str()),
+        (0, Some("unknown-key")),
+        "default policy: a warning"
+    );
+
+    write_armored_cert(&env.path("gone.asc"), &tsk.strip_secret_key_material());
+    std::fs::write(env.path("gone-rev.asc"), armor_sig(revocation)).unwrap();
+    assert_eq!(
+        env.run(&["key", "import", "gone.asc", "gone-rev.asc"]).code,
+        0
+    );
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(
+        (code, status_of(&pkgs, "foo")["status"].as_str()),
+        (1, Some("revoked"))
+    );
+}

@@ -28,7 +28,8 @@ use crate::wot_cache::KeyTrust;
 
 /// What every lockfile of a run shares: loaded once, not per package.
 struct Context {
-    sources: SignatureSources,
+    /// `--signatures` from the command line.
+    signatures: Vec<String>,
     caches: Caches,
     limits: Limits,
     now: SystemTime,
@@ -52,7 +53,7 @@ pub fn verify_tree(
         .collect::<Result<Vec<_>>>()?;
     let now = SystemTime::now();
     let cx = Context {
-        sources: SignatureSources::new(signatures),
+        signatures: signatures.to_vec(),
         caches: Caches::from_env(),
         limits: Limits::from_env()?,
         now,
@@ -99,6 +100,7 @@ fn verify_lockfile(
     progress: &ProgressBar,
 ) -> Result<Vec<PackageReport>> {
     let project = lock.project_dir();
+    let sources = SignatureSources::new(&cx.signatures, &rules.signature_sources(&project));
     lock.packages
         .par_iter()
         .map(|pkg| -> Result<PackageReport> {
@@ -114,7 +116,7 @@ fn verify_lockfile(
                         problems,
                         ..
                     }) => {
-                        let found = cx.sources.find(&pkg.id)?;
+                        let found = sources.find(&pkg.id)?;
                         let evidence =
                             gather_evidence(&checksum_file, found, &cx.keyring, &cx.trust, cx.now)?;
                         decide(&pkg.id, &problems, &evidence, &policy)
