@@ -4,7 +4,9 @@
 //! Only data is read: tuples, lists, maps, binaries, strings, atoms and
 //! numbers. Errors carry `line:column`.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
+
+use crate::text_cursor::Cursor;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Term {
@@ -33,10 +35,7 @@ impl Term {
 /// Parses every `Term.` in a file.
 pub fn parse_consult(text: &str) -> Result<Vec<Term>> {
     let mut p = Parser {
-        src: text.as_bytes(),
-        pos: 0,
-        line: 1,
-        col: 1,
+        cur: Cursor::new(text, b'%'),
     };
     let mut terms = Vec::new();
     loop {
@@ -67,62 +66,23 @@ pub fn lookup<'t>(terms: &'t [Term], key: &str) -> Option<&'t Term> {
 const MAX_DEPTH: usize = 64;
 
 struct Parser<'a> {
-    src: &'a [u8],
-    pos: usize,
-    line: usize,
-    col: usize,
+    cur: Cursor<'a>,
+}
+
+impl<'a> std::ops::Deref for Parser<'a> {
+    type Target = Cursor<'a>;
+    fn deref(&self) -> &Cursor<'a> {
+        &self.cur
+    }
+}
+
+impl std::ops::DerefMut for Parser<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.cur
+    }
 }
 
 impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.src.get(self.pos).copied()
-    }
-
-    fn bump(&mut self) -> Option<u8> {
-        let b = self.peek()?;
-        self.pos += 1;
-        if b == b'\n' {
-            self.line += 1;
-            self.col = 1;
-        } else if b & 0xC0 != 0x80 {
-            self.col += 1;
-        }
-        Some(b)
-    }
-
-    fn fail<T>(&self, msg: impl std::fmt::Display) -> Result<T> {
-        bail!("{}:{}: {msg}", self.line, self.col)
-    }
-
-    fn skip_ws(&mut self) {
-        while let Some(b) = self.peek() {
-            if b == b'%' {
-                while self.peek().is_some_and(|b| b != b'\n') {
-                    self.bump();
-                }
-            } else if b.is_ascii_whitespace() {
-                self.bump();
-            } else {
-                break;
-            }
-        }
-    }
-
-    fn expect(&mut self, want: u8) -> Result<()> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b) if b == want => {
-                self.bump();
-                Ok(())
-            }
-            Some(b) => self.fail(format!(
-                "expected `{}`, found `{}`",
-                want as char, b as char
-            )),
-            None => self.fail(format!("expected `{}`, found end of file", want as char)),
-        }
-    }
-
     fn term(&mut self, depth: usize) -> Result<Term> {
         if depth > MAX_DEPTH {
             return self.fail("terms nested too deeply");
@@ -344,7 +304,7 @@ mod tests {
         assert!(parse_consult("{a, b}")
             .unwrap_err()
             .to_string()
-            .contains("end of file"));
+            .contains("end of the file"));
         let deep = "[".repeat(1000);
         assert!(
             parse_consult(&deep).is_err(),

@@ -19,6 +19,7 @@ pub mod project_policy;
 pub mod report;
 pub mod signature_source;
 pub mod signing;
+pub mod text_cursor;
 pub mod trust;
 pub mod verify;
 pub mod wot;

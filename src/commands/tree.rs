@@ -186,23 +186,28 @@ fn unverifiable(pkg: &LockedPackage, reason: &str, policy: &Policy) -> PackageRe
 }
 
 fn unreadable(pkg: &LockedPackage, error: &anyhow::Error) -> PackageReport {
-    let mut report = PackageReport::new(&pkg.id);
-    report.status = Status::ChecksumMismatch;
-    report.trust = Status::ChecksumMismatch.as_str().to_string();
-    report.reasons.push(format!(
-        "what is installed or cached cannot be checked: {error:#}"
-    ));
-    report.passes = false;
-    report
+    failed(
+        pkg,
+        Status::ChecksumMismatch,
+        format!("what is installed or cached cannot be checked: {error:#}"),
+    )
 }
 
 fn missing(pkg: &LockedPackage, why: &str) -> PackageReport {
-    let mut report = PackageReport::new(&pkg.id);
-    report.status = Status::MissingPackage;
-    report.trust = Status::MissingPackage.as_str().to_string();
-    report.reasons.push(format!(
-        "{why}: fetch the dependencies first (mix deps.get, composer install)"
-    ));
-    report.passes = false;
-    report
+    failed(
+        pkg,
+        Status::MissingPackage,
+        format!("{why}: fetch the dependencies first (mix deps.get, composer install)"),
+    )
+}
+
+/// A package that fails before any signature is looked at.
+fn failed(pkg: &LockedPackage, status: Status, reason: String) -> PackageReport {
+    PackageReport {
+        status,
+        trust: status.as_str().to_string(),
+        reasons: vec![reason],
+        passes: false,
+        ..PackageReport::new(&pkg.id)
+    }
 }

@@ -3,7 +3,9 @@
 //! (`[hex: :leaf, optional: false]`), atoms (`:a`, `:"a b"`, `true`, `nil`),
 //! strings and integers. Nothing is evaluated. Errors carry `line:column`.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
+
+use crate::text_cursor::Cursor;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Term {
@@ -49,10 +51,7 @@ impl Term {
 /// position where each entry's key starts.
 pub fn parse_document(text: &str) -> Result<(Term, Vec<Position>)> {
     let mut p = Parser {
-        src: text.as_bytes(),
-        pos: 0,
-        line: 1,
-        col: 1,
+        cur: Cursor::new(text, b'#'),
         entry_positions: Vec::new(),
     };
     p.skip_ws();
@@ -67,12 +66,22 @@ pub fn parse_document(text: &str) -> Result<(Term, Vec<Position>)> {
 const MAX_DEPTH: usize = 64;
 
 struct Parser<'a> {
-    src: &'a [u8],
-    pos: usize,
-    line: usize,
-    col: usize,
+    cur: Cursor<'a>,
     /// Positions of the keys of the outermost map's entries.
     entry_positions: Vec<Position>,
+}
+
+impl<'a> std::ops::Deref for Parser<'a> {
+    type Target = Cursor<'a>;
+    fn deref(&self) -> &Cursor<'a> {
+        &self.cur
+    }
+}
+
+impl std::ops::DerefMut for Parser<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.cur
+    }
 }
 
 impl Parser<'_> {
@@ -80,58 +89,6 @@ impl Parser<'_> {
         Position {
             line: self.line,
             column: self.col,
-        }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.src.get(self.pos).copied()
-    }
-
-    fn bump(&mut self) -> Option<u8> {
-        let b = self.peek()?;
-        self.pos += 1;
-        if b == b'\n' {
-            self.line += 1;
-            self.col = 1;
-        } else if b & 0xC0 != 0x80 {
-            self.col += 1;
-        }
-        Some(b)
-    }
-
-    fn fail<T>(&self, msg: impl std::fmt::Display) -> Result<T> {
-        bail!("{}: {msg}", self.here())
-    }
-
-    fn skip_ws(&mut self) {
-        while let Some(b) = self.peek() {
-            if b == b'#' {
-                while self.peek().is_some_and(|b| b != b'\n') {
-                    self.bump();
-                }
-            } else if b.is_ascii_whitespace() {
-                self.bump();
-            } else {
-                break;
-            }
-        }
-    }
-
-    fn expect(&mut self, want: u8) -> Result<()> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b) if b == want => {
-                self.bump();
-                Ok(())
-            }
-            Some(b) => self.fail(format!(
-                "expected `{}`, found `{}`",
-                want as char, b as char
-            )),
-            None => self.fail(format!(
-                "expected `{}`, found the end of the file",
-                want as char
-            )),
         }
     }
 
