@@ -31,6 +31,9 @@ pub enum Command {
     /// Owner trust and the web of trust
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Entry points for the package-manager integrations (docs/integrations.md)
+    #[command(subcommand)]
+    Hook(HookCommand),
     /// Print a package's checksum file, the text that signatures cover
     Checksum {
         /// A Hex .tar, a Composer .zip, or a directory
@@ -118,6 +121,33 @@ pub enum KeyCommand {
         /// Your own key to certify with [default: your only key]
         #[arg(long, value_name = "FPR")]
         key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Called by the Composer plugin for each package, before it is installed
+    Composer {
+        /// The downloaded dist archive
+        #[arg(long, conflicts_with = "tree", required_unless_present = "tree")]
+        archive: Option<PathBuf>,
+        /// The installed tree, for packages without an archive (path repositories)
+        #[arg(long)]
+        tree: Option<PathBuf>,
+        #[arg(long)]
+        name: String,
+        #[arg(long = "version", value_name = "VERSION")]
+        pkg_version: String,
+        #[command(flatten)]
+        trust: MinTrustArgs,
+    },
+    /// Called by the mix task: verifies the project's mix.lock (found from the working directory)
+    Mix {
+        /// The lockfile [default: mix.lock in the nearest folder holding one]
+        #[arg(long)]
+        lockfile: Option<PathBuf>,
+        #[command(flatten)]
+        trust: MinTrustArgs,
     },
 }
 

@@ -1,6 +1,7 @@
 //! The commands: each reads its inputs, calls the library, prints, and says
 //! which exit code applies (SPEC §4: 0 pass, 1 policy not met, 2 could not run).
 
+mod hook;
 mod key;
 mod package;
 mod tree;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
     match cli.command {
         Command::Key(cmd) => key::run(&home, cmd),
         Command::Trust(cmd) => trust::run(&home, cmd),
+        Command::Hook(cmd) => hook::run(&home, cmd),
         Command::VerifyTree {
             lockfiles,
             signatures,

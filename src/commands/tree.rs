@@ -38,7 +38,7 @@ struct Context {
     min_trust: Option<TrustLevel>,
 }
 
-pub fn verify_tree(
+pub(super) fn verify_tree(
     home: &Home,
     lockfiles: &[PathBuf],
     signatures: &[String],

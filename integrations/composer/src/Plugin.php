@@ -1,0 +1,139 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PgpPkg\ComposerPlugin;
+
+use Composer\Composer;
+use Composer\EventDispatcher\EventSubscriberInterface;
+use Composer\Installer\PackageEvent;
+use Composer\Installer\PackageEvents;
+use Composer\IO\IOInterface;
+use Composer\Package\PackageInterface;
+use Composer\Plugin\PluginEvents;
+use Composer\Plugin\PluginInterface;
+use Composer\Plugin\PostFileDownloadEvent;
+use Composer\Util\ProcessExecutor;
+
+/**
+ * Runs `pgp-pkg hook composer` for every package Composer downloads, after
+ * Composer's own checksum check and before extraction, and aborts the
+ * install with pgp-pkg's reason when the project's policy is not met.
+ *
+ * Packages from `path` repositories have no archive: their installed tree is
+ * verified right after installation instead.
+ */
+final class Plugin implements PluginInterface, EventSubscriberInterface
+{
+    /** @var Composer */
+    private $composer;
+    /** @var IOInterface */
+    private $io;
+
+    public function activate(Composer $composer, IOInterface $io): void
+    {
+        $this->composer = $composer;
+        $this->io = $io;
+    }
+
+    public function deactivate(Composer $composer, IOInterface $io): void
+    {
+    }
+
+    public function uninstall(Composer $composer, IOInterface $io): void
+    {
+    }
+
+    public static function getSubscribedEvents(): array
+    {
+        return [
+            PluginEvents::POST_FILE_DOWNLOAD => 'onPostFileDownload',
+            PackageEvents::POST_PACKAGE_INSTALL => 'onPathPackage',
+            PackageEvents::POST_PACKAGE_UPDATE => 'onPathPackage',
+        ];
+    }
+
+    public function onPostFileDownload(PostFileDownloadEvent $event): void
+    {
+        $package = $event->getContext();
+        if ($event->getType() !== 'package' || !$package instanceof PackageInterface) {
+            return;
+        }
+        $this->verify($package, ['--archive', $event->getFileName()]);
+    }
+
+    public function onPathPackage(PackageEvent $event): void
+    {
+        $operation = $event->getOperation();
+        $package = method_exists($operation, 'getTargetPackage') ? $operation->getTargetPackage() : $operation->getPackage();
+        if ($package->getDistType() !== 'path') {
+            return;
+        }
+        $tree = $this->composer->getInstallationManager()->getInstallPath($package);
+        $this->verify($package, ['--tree', $tree]);
+    }
+
+    /** @param list<string> $what */
+    private function verify(PackageInterface $package, array $what): void
+    {
+        $name = $package->getName();
+        $version = $package->getPrettyVersion();
+        $command = array_merge(
+            [$this->binary(), 'hook', 'composer'],
+            $what,
+            ['--name', $name, '--version', $version]
+        );
+        $process = new ProcessExecutor($this->io);
+        $output = '';
+        $status = $process->execute($command, $output);
+        if ($status === 0) {
+            // pgp-pkg's own first line: "[ok] composer acme/widget 1.0.0: ok (trust: full)".
+            $tag = strpos($output, '[ok]') === 0 ? 'info' : 'comment';
+            $this->io->writeError(sprintf('  - pgp-pkg: <%s>%s</%s>', $tag, self::firstLine($output), $tag));
+            return;
+        }
+        $message = trim($output . "\n" . $process->getErrorOutput());
+        $where = $what[0] === '--archive'
+            ? 'nothing of it was extracted'
+            : 'it comes from a path repository, so it could only be checked after being copied into vendor/: remove it before running any code';
+        throw new \RuntimeException(sprintf(
+            "pgp-pkg refused %s %s; %s.\n%s\n"
+            . "(If this ran during `composer update`, composer.lock may already name the new version while vendor/ keeps the old one.)",
+            $name,
+            $version,
+            $where,
+            $message
+        ));
+    }
+
+    /**
+     * PGP_PKG_BIN, else extra.pgp-pkg.bin in the root composer.json, else
+     * `pgp-pkg` on PATH. A missing binary fails the install: no check, no code.
+     */
+    private function binary(): string
+    {
+        $fromEnv = getenv('PGP_PKG_BIN');
+        if (is_string($fromEnv) && $fromEnv !== '') {
+            return $fromEnv;
+        }
+        $extra = $this->composer->getPackage()->getExtra();
+        if (isset($extra['pgp-pkg']['bin']) && is_string($extra['pgp-pkg']['bin'])) {
+            return $extra['pgp-pkg']['bin'];
+        }
+        foreach (explode(PATH_SEPARATOR, (string) getenv('PATH')) as $dir) {
+            if ($dir !== '' && is_executable($dir . DIRECTORY_SEPARATOR . 'pgp-pkg')) {
+                return $dir . DIRECTORY_SEPARATOR . 'pgp-pkg';
+            }
+        }
+        throw new \RuntimeException(
+            'pgp-pkg is not installed: set PGP_PKG_BIN, extra.pgp-pkg.bin in composer.json, or put pgp-pkg on PATH. '
+            . 'Refusing to install unverified packages (composer --no-plugins bypasses this plugin).'
+        );
+    }
+
+    private static function firstLine(string $text): string
+    {
+        $lines = explode("\n", trim($text));
+        return $lines[0] ?? '';
+    }
+}

@@ -1,0 +1,101 @@
+//! `hook composer|mix`: what the package-manager integrations call (SPEC §7).
+//! The project (and its `pgp-pkg.toml`) is found from the working directory,
+//! which is where composer and mix run.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+
+use super::Verdict;
+use crate::checksum_file::{Ecosystem, PackageId};
+use crate::cli::HookCommand;
+use crate::home::Home;
+use crate::keyring::CertLookup;
+use crate::package::{read_package, IdentityHints, Limits};
+use crate::policy::decide;
+use crate::project_policy::ProjectPolicy;
+use crate::report::Report;
+use crate::signature_source::SignatureSources;
+use crate::trust::TrustLevel;
+use crate::verify::gather_evidence;
+use crate::wot_cache::KeyTrust;
+
+pub fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
+    match cmd {
+        HookCommand::Composer {
+            archive,
+            tree,
+            name,
+            pkg_version,
+            trust,
+        } => {
+            let package = archive
+                .or(tree)
+                .context("--archive or --tree is required")?;
+            composer(home, &package, &name, &pkg_version, trust.min_trust)
+        }
+        HookCommand::Mix { lockfile, trust } => {
+            let lockfile = match lockfile {
+                Some(l) => l,
+                None => project_dir("mix.lock")?.join("mix.lock"),
+            };
+            super::tree::verify_tree(home, &[lockfile], &[], trust.min_trust, false, false)
+        }
+    }
+}
+
+/// One Composer package, archive or installed tree, against the project's policy.
+fn composer(
+    home: &Home,
+    package: &Path,
+    name: &str,
+    version: &str,
+    min_trust: Option<TrustLevel>,
+) -> Result<Verdict> {
+    let project = project_dir("composer.json").unwrap_or_else(|_| PathBuf::from("."));
+    let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
+    let id = PackageId {
+        ecosystem: Ecosystem::Composer,
+        name: name.to_lowercase(),
+        version: version.to_string(),
+    };
+    let hints = IdentityHints {
+        ecosystem: Some(id.ecosystem),
+        name: Some(id.name.clone()),
+        version: Some(id.version.clone()),
+    };
+    let read = read_package(package, &hints, &Limits::from_env()?)?;
+    let now = SystemTime::now();
+    let sources = SignatureSources::new(&[], &rules.signature_sources(&project));
+    let evidence = gather_evidence(
+        &read.checksum_file,
+        sources.find(&id)?,
+        &CertLookup::open(home)?,
+        &KeyTrust::load(home, now)?,
+        now,
+    )?;
+    let report = Report {
+        packages: vec![decide(
+            &id,
+            &read.integrity_errors,
+            &evidence,
+            &rules.for_package(&id, min_trust),
+        )],
+    };
+    print!("{}", report.to_human());
+    Ok(if report.passes() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    })
+}
+
+/// The nearest folder, from the working directory up, that holds `marker`.
+fn project_dir(marker: &str) -> Result<PathBuf> {
+    let cwd = std::env::current_dir()?;
+    cwd.ancestors()
+        .find(|d| d.join(marker).is_file())
+        .map(Path::to_path_buf)
+        .with_context(|| format!("no {marker} in {} or any folder above it", cwd.display()))
+}

@@ -1,0 +1,200 @@
+//! The Composer plugin with the real `composer` (issue 5): a `file://`
+//! Composer repository of signed dist archives, the plugin installed from a
+//! `path` repository, and `composer install` passing or failing as the
+//! policy says. With `PGP_PKG_E2E=1` a missing composer fails these tests.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+struct Project {
+    env: Env,
+}
+
+impl Project {
+    /// acme/widget 1.0.0 in a file:// repository, signed by Alice (the user).
+    fn new() -> Option<Project> {
+        if !require_program("composer") {
+            return None;
+        }
+        let env = Env::new();
+        env.import(&["alice.sec.asc", "mallory.pub.asc"]);
+        std::fs::create_dir_all(env.path("repo")).unwrap();
+        std::fs::copy(
+            fixture("composer/acme-widget-1.0.0.zip"),
+            env.path("repo/acme-widget-1.0.0.zip"),
+        )
+        .unwrap();
+        let dist = format!(
+            "file://{}",
+            env.path("repo/acme-widget-1.0.0.zip").display()
+        );
+        let packages = serde_json::json!({"packages": {"acme/widget": {"1.0.0": {
+            "name": "acme/widget", "version": "1.0.0", "type": "library",
+            "dist": {"type": "zip", "url": dist}}}}});
+        std::fs::write(env.path("repo/packages.json"), packages.to_string()).unwrap();
+        std::fs::create_dir_all(env.path("sigs/composer/acme/widget")).unwrap();
+        let out = env.run(&[
+            "sign",
+            env.path("repo/acme-widget-1.0.0.zip").to_str().unwrap(),
+            "--version",
+            "1.0.0",
+            "--output",
+            "sigs/composer/acme/widget/1.0.0.asc",
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let plugin = Path::new(env!("CARGO_MANIFEST_DIR")).join("integrations/composer");
+        let manifest = serde_json::json!({
+            "name": "test/project",
+            "require": {"acme/widget": "1.0.0", "pgp-pkg/composer-plugin": "*@dev"},
+            "repositories": [
+                {"packagist.org": false},
+                {"type": "composer", "url": format!("file://{}", env.path("repo").display())},
+                {"type": "path", "url": plugin.display().to_string(), "options": {"symlink": false}}
+            ],
+            "config": {"allow-plugins": {"pgp-pkg/composer-plugin": true}}
+        });
+        std::fs::create_dir_all(env.path("project")).unwrap();
+        std::fs::write(
+            env.path("project/composer.json"),
+            serde_json::to_string_pretty(&manifest).unwrap(),
+        )
+        .unwrap();
+        Some(Project { env })
+    }
+
+    fn install(&self, extra_env: &[(&str, &str)]) -> (bool, String) {
+        let env = &self.env;
+        let mut cmd = Command::new("composer");
+        cmd.current_dir(env.path("project"))
+            .args(["install", "--no-interaction", "--no-progress"])
+            .env("PGP_PKG_BIN", assert_cmd::cargo::cargo_bin("pgp-pkg"))
+            .env("PGP_PKG_HOME", env.home())
+            .env("PGP_PKG_SIGNATURES", env.path("sigs"))
+            .env_remove("PGP_PKG_MIN_TRUST")
+            .env("COMPOSER_HOME", env.path("composer-home"))
+            .env("COMPOSER_CACHE_DIR", env.path("composer-cache"))
+            .env("COMPOSER_ALLOW_SUPERUSER", "1");
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
+    fn widget_installed(&self) -> bool {
+        self.env.path("project/vendor/acme/widget").exists()
+    }
+}
+
+#[test]
+fn composer_install_verifies_and_shows_trust() {
+    let Some(p) = Project::new() else { return };
+    let (ok, out) = p.install(&[]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("pgp-pkg: [ok] composer acme/widget 1.0.0: ok (trust: ultimate)"),
+        "{out}"
+    );
+    assert!(p.widget_installed());
+}
+
+#[test]
+fn a_tampered_archive_stops_composer_before_extraction() {
+    let Some(p) = Project::new() else { return };
+    write_zip(
+        &p.env.path("repo/acme-widget-1.0.0.zip"),
+        &[
+            ("composer.json", "{\"name\": \"acme/widget\"}"),
+            ("src/Thing.php", "<?php evil();"),
+        ],
+    );
+    let (ok, out) = p.install(&[]);
+    assert!(!ok, "composer install must fail: {out}");
+    assert!(
+        out.contains("pgp-pkg refused acme/widget 1.0.0; nothing of it was extracted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("checksum-mismatch") || out.contains("bad-signature"),
+        "{out}"
+    );
+    assert!(
+        !p.widget_installed(),
+        "nothing of the package may be extracted"
+    );
+}
+
+#[test]
+fn a_swapped_signature_stops_composer() {
+    let Some(p) = Project::new() else { return };
+    let gadget = fixture("composer/acme-gadget-2.1.0.zip");
+    let out = p.env.run(&[
+        "sign",
+        gadget.to_str().unwrap(),
+        "--version",
+        "2.1.0",
+        "--output",
+        "sigs/composer/acme/widget/1.0.0.asc",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (ok, out) = p.install(&[]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("bad-signature"), "{out}");
+    assert!(!p.widget_installed());
+}
+
+#[test]
+fn an_untrusted_signer_stops_composer_under_a_minimum() {
+    let Some(p) = Project::new() else { return };
+    let text = p.env.checksum(&[
+        p.env.path("repo/acme-widget-1.0.0.zip").to_str().unwrap(),
+        "--version",
+        "1.0.0",
+    ]);
+    let sig = sign_raw(
+        &read_tsk("mallory.sec.asc"),
+        text.as_bytes(),
+        RawSig::default(),
+    );
+    std::fs::write(p.env.path("sigs/composer/acme/widget/1.0.0.asc"), sig).unwrap();
+    std::fs::remove_file(p.env.path("sigs/composer/acme/widget/1.0.0.checksums")).unwrap();
+    // The plugin itself comes unsigned from a path repository: the policy allows it.
+    std::fs::write(
+        p.env.path("project/pgp-pkg.toml"),
+        "allow_unsigned = [\"composer/pgp-pkg/composer-plugin\"]\n",
+    )
+    .unwrap();
+    let (ok, out) = p.install(&[("PGP_PKG_MIN_TRUST", "full")]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("below-policy"), "{out}");
+    assert!(!p.widget_installed());
+}
+
+#[test]
+fn a_missing_binary_fails_closed() {
+    let Some(p) = Project::new() else { return };
+    let (ok, out) = p.install(&[("PGP_PKG_BIN", "/nonexistent/pgp-pkg")]);
+    assert!(!ok, "{out}");
+    assert!(!p.widget_installed());
+}
+
+#[test]
+fn an_unsigned_path_package_is_refused_under_a_minimum_with_an_honest_message() {
+    let Some(p) = Project::new() else { return };
+    let (ok, out) = p.install(&[("PGP_PKG_MIN_TRUST", "full")]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("pgp-pkg refused pgp-pkg/composer-plugin"),
+        "{out}"
+    );
+    assert!(out.contains("path repo"), "{out}");
+}
