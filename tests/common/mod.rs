@@ -3,7 +3,7 @@
 //! well-behaved tool would produce (backdated, SHA-1, revoked).
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
@@ -303,4 +303,40 @@ pub fn serve_dir(root: PathBuf, max_requests: usize) -> u16 {
         }
     });
     port
+}
+
+/// Unpacks a Hex tarball into `deps/APP` as Hex does: the contents plus
+/// `hex_metadata.config` and `.hex`.
+pub fn install_hex(tarball: &Path, deps_app: &Path) {
+    std::fs::create_dir_all(deps_app).unwrap();
+    let mut outer = tar::Archive::new(std::fs::File::open(tarball).unwrap());
+    for entry in outer.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        match name.as_str() {
+            "contents.tar.gz" => tar::Archive::new(flate2::read::GzDecoder::new(&data[..]))
+                .unpack(deps_app)
+                .unwrap(),
+            "metadata.config" => {
+                std::fs::write(deps_app.join("hex_metadata.config"), &data).unwrap()
+            }
+            _ => {}
+        }
+    }
+    std::fs::write(deps_app.join(".hex"), b"\x83binary").unwrap();
+}
+
+/// The two checksums of a tarball, as `pgp-pkg checksum` reports them.
+pub fn hex_checksums(env: &Env, tarball: &Path) -> (String, String) {
+    let text = env.checksum(&[tarball.to_str().unwrap()]);
+    let get = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    (get("hex-inner-checksum "), get("hex-outer-checksum "))
 }
