@@ -198,3 +198,66 @@ fn an_unsigned_path_package_is_refused_under_a_minimum_with_an_honest_message() 
     );
     assert!(out.contains("path repo"), "{out}");
 }
+
+#[test]
+fn a_global_install_hooks_every_project() {
+    let Some(p) = Project::new() else { return };
+    let env = &p.env;
+    let plugin = Path::new(env!("CARGO_MANIFEST_DIR")).join("integrations/composer");
+    let global = |args: &[&str]| {
+        let out = Command::new("composer")
+            .arg("global")
+            .args(args)
+            .env("COMPOSER_HOME", env.path("composer-home"))
+            .env("COMPOSER_CACHE_DIR", env.path("composer-cache"))
+            .env("COMPOSER_ALLOW_SUPERUSER", "1")
+            .env("PGP_PKG_BIN", assert_cmd::cargo::cargo_bin("pgp-pkg"))
+            .env("PGP_PKG_HOME", env.home())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "composer global {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    global(&["config", "repositories.packagist", "false"]);
+    global(&[
+        "config",
+        "repositories.pgp-pkg",
+        &format!(
+            "{{\"type\": \"path\", \"url\": \"{}\", \"options\": {{\"symlink\": false}}}}",
+            plugin.display()
+        ),
+    ]);
+    global(&["config", "allow-plugins.pgp-pkg/composer-plugin", "true"]);
+    global(&[
+        "require",
+        "--no-interaction",
+        "pgp-pkg/composer-plugin:@dev",
+    ]);
+
+    // The project itself no longer requires the plugin.
+    let manifest_path = env.path("project/composer.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    manifest["require"]
+        .as_object_mut()
+        .unwrap()
+        .remove("pgp-pkg/composer-plugin");
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    write_zip(
+        &env.path("repo/acme-widget-1.0.0.zip"),
+        &[
+            ("composer.json", "{\"name\": \"acme/widget\"}"),
+            ("src/Thing.php", "<?php evil();"),
+        ],
+    );
+    let (ok, out) = p.install(&[]);
+    assert!(
+        !ok,
+        "the globally installed plugin must stop the tampered package: {out}"
+    );
+    assert!(out.contains("pgp-pkg refused acme/widget"), "{out}");
+    assert!(!p.widget_installed());
+}
