@@ -39,7 +39,12 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(FILES_PER_PACKAGE);
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
+    // BENCH_KEEP=1 leaves the generated project for profiling.
+    let root = &if std::env::var_os("BENCH_KEEP").is_some() {
+        dir.keep()
+    } else {
+        dir.path().to_path_buf()
+    };
     eprintln!(
         "generating {CERTS} certificates and {PACKAGES} packages in {}",
         root.display()

@@ -10,7 +10,10 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context, Result};
 use openpgp::cert::prelude::*;
 use openpgp::packet::{Packet, Signature};
-use openpgp::parse::{PacketParser, PacketParserResult, Parse};
+use std::io::Read;
+
+use openpgp::armor;
+use openpgp::parse::{Dearmor, PacketParserBuilder, PacketParserResult, Parse};
 use openpgp::policy::{HashAlgoSecurity, NullPolicy, Policy, StandardPolicy};
 use openpgp::types::{RevocationStatus, SignatureType};
 use openpgp::{Fingerprint, KeyHandle};
@@ -84,7 +87,23 @@ pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>> {
 }
 
 fn parse_signature_block(bytes: &[u8], sigs: &mut Vec<Signature>) -> Result<()> {
-    let mut ppr = PacketParser::from_bytes(bytes).context("not an OpenPGP signature")?;
+    // Dearmor explicitly: letting the packet parser sniff for armor costs
+    // more than checking the signature does.
+    let binary;
+    let packets = if bytes.starts_with(b"-----BEGIN PGP") {
+        let mut reader = armor::Reader::from_bytes(bytes, armor::ReaderMode::Tolerant(None));
+        let mut decoded = Vec::new();
+        reader
+            .read_to_end(&mut decoded)
+            .context("truncated or malformed ASCII armor")?;
+        binary = decoded;
+        &binary[..]
+    } else {
+        bytes
+    };
+    let mut ppr = PacketParserBuilder::from_bytes(packets)
+        .and_then(|b| b.dearmor(Dearmor::Disabled).build())
+        .context("not an OpenPGP signature")?;
     while let PacketParserResult::Some(pp) = ppr {
         let (packet, next) = pp.next().context("malformed OpenPGP signature")?;
         ppr = next;

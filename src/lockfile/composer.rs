@@ -34,11 +34,12 @@ pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
     let lock: Lock = serde_json::from_str(text)
         .map_err(|e| anyhow::anyhow!("{}:{}: {e}", e.line(), e.column()))?;
     let mut out = Vec::new();
+    let mut lines = Lines::new(text);
     for p in lock.packages.into_iter().chain(lock.packages_dev) {
         if p.name.is_empty() || p.version.is_empty() {
             bail!("a package without a name or version");
         }
-        let line = line_of(text, &p.name);
+        let line = lines.of(&p.name);
         let id = PackageId {
             ecosystem: Ecosystem::Composer,
             name: p.name.to_lowercase(),
@@ -72,12 +73,42 @@ pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
     Ok(out)
 }
 
-/// The line of a package's `"name"` entry, for messages.
-fn line_of(text: &str, name: &str) -> usize {
-    let needle = format!("\"name\": \"{name}\"");
-    text.find(&needle)
-        .map(|i| text[..i].lines().count().max(1))
-        .unwrap_or(0)
+/// Finds packages' `"name"` entries for messages, moving forward through
+/// the file as the packages come (one pass, not one per package).
+struct Lines<'t> {
+    text: &'t str,
+    offset: usize,
+    line: usize,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the next `"name": "NAME"` (any spacing), or 0
+    /// if not found.
+    fn of(&mut self, name: &str) -> usize {
+        let value = format!("\"{name}\"");
+        let mut from = self.offset;
+        while let Some(i) = self.text[from..].find("\"name\"") {
+            let key = from + i;
+            let rest = self.text[key + 6..].trim_start();
+            if let Some(after_colon) = rest.strip_prefix(':') {
+                if after_colon.trim_start().starts_with(&value) {
+                    self.line += self.text[self.offset..key].matches('\n').count();
+                    self.offset = key;
+                    return self.line;
+                }
+            }
+            from = key + 6;
+        }
+        0
+    }
 }
 
 #[cfg(test)]
@@ -111,5 +142,12 @@ mod tests {
         assert!(matches!(pkgs[1].source, Source::Unverifiable { .. }));
         let err = parse("{\n  \"packages\": [1,]\n}").unwrap_err();
         assert!(err.to_string().starts_with("2:"), "{err}");
+    }
+
+    #[test]
+    fn lines_are_found_in_compact_json_too() {
+        let text = "{\"packages\":[\n{\"name\":\"a/b\",\"version\":\"1\",\"require\":{\"c/d\":\"*\"}},\n{\"name\" : \"c/d\",\"version\":\"2\"}]}";
+        let pkgs = parse(text).unwrap();
+        assert_eq!((pkgs[0].line, pkgs[1].line), (2, 3));
     }
 }
