@@ -31,7 +31,7 @@ impl<'a> ContentCollector<'a> {
     }
 
     /// Hashes a regular file while reading it, never holding it in memory.
-    /// Returns the normalised path, or `None` for the package root.
+    /// Returns the normalised path; the package root itself is not a file.
     pub fn add_file(&mut self, raw_path: &str, reader: &mut dyn Read) -> Result<String> {
         let path = self.claim(raw_path)?;
         let budget = self.limits.max_unpacked_bytes - self.unpacked_bytes;
