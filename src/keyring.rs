@@ -52,7 +52,7 @@ impl Keyring {
         let path = home.keyring_path();
         if path.exists() {
             let bytes = fs::read(&path).map_err(|e| damaged(&path, e.into()))?;
-            keyring.digest = Sha256(sha2::Sha256::digest(&bytes).into()).to_hex();
+            keyring.digest = digest_of(&bytes);
             for cert in CertParser::from_bytes(&bytes).map_err(|e| damaged(&path, e))? {
                 keyring.insert(cert.map_err(|e| damaged(&path, e))?);
             }
@@ -159,16 +159,20 @@ impl Keyring {
 
     /// Writes the public keyring atomically.
     /// Writes the public keyring atomically, and its index.
-    pub fn save(&self, home: &Home, lock: &WriteLock) -> Result<()> {
+    /// Afterwards `digest()` describes the file just written, so caches
+    /// can be built from this keyring without reading it back.
+    pub fn save(&mut self, home: &Home, lock: &WriteLock) -> Result<()> {
         let mut bytes = Vec::new();
         let mut spans = Vec::with_capacity(self.certs.len());
         for cert in self.certs.values() {
             let start = bytes.len() as u64;
             cert.serialize(&mut bytes)?;
-            spans.push((cert.clone(), start, bytes.len() as u64 - start));
+            spans.push((cert, start, bytes.len() as u64 - start));
         }
         home.write_atomic(lock, &home.keyring_path(), &bytes, false)?;
-        KeyringIndex::save(home, lock, &spans)
+        KeyringIndex::save(home, lock, &spans)?;
+        self.digest = digest_of(&bytes);
+        Ok(())
     }
 
     /// Replaces a certificate with an updated version of itself.
@@ -223,6 +227,10 @@ impl IssuerLookup for CertLookup {
             CertLookup::Loaded(keyring) => keyring.issuer_cert(issuers),
         }
     }
+}
+
+fn digest_of(bytes: &[u8]) -> String {
+    Sha256(sha2::Sha256::digest(bytes).into()).to_hex()
 }
 
 /// The user's own keys: those whose secrets are in `secret/`.

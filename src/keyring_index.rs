@@ -89,7 +89,7 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
 impl KeyringIndex {
     /// Writes the index of a keyring that holds `certs` back to back, each
     /// with its (offset, length).
-    pub fn save(home: &Home, lock: &WriteLock, certs: &[(Cert, u64, u64)]) -> Result<()> {
+    pub fn save(home: &Home, lock: &WriteLock, certs: &[(&Cert, u64, u64)]) -> Result<()> {
         let Some(keyring) = FileStamp::of(&home.keyring_path()) else {
             return Ok(());
         };

@@ -294,6 +294,18 @@ fn unhex(s: &str) -> Result<Vec<u8>> {
         .collect()
 }
 
+/// The web of trust of the home's `keyring`, with the validated network
+/// from the cache when it is fresh.
+pub fn web_of_trust(
+    home: &Home,
+    keyring: &Keyring,
+    now: SystemTime,
+) -> Result<(Network, WebOfTrust)> {
+    let network = Network::load_or_build(home, keyring, now)?;
+    let wot = WebOfTrust::compute(keyring, &network, &OwnerTrust::load(home)?, now)?;
+    Ok((network, wot))
+}
+
 /// Every certificate's trust as `verify` reports it, precomputed: a lookup
 /// costs a small file read instead of the keyring and the whole web of trust.
 pub struct KeyTrust(HashMap<Fingerprint, TrustLevel>);
@@ -307,35 +319,46 @@ impl TrustModel for KeyTrust {
 #[derive(Serialize, Deserialize)]
 struct CachedTrust {
     format: u32,
-    keyring: Option<FileStamp>,
-    owner_trust: Option<FileStamp>,
-    own_keys: Vec<String>,
+    stamps: Stamps,
     /// The snapshot is stale from here on: a day at most, or the next
     /// moment a certificate or certification in the keyring expires.
     valid_until: u64,
     key_trust: BTreeMap<String, TrustLevel>,
 }
 
+/// Which versions of the home's inputs a trust snapshot was computed from.
+/// Taken *before* those inputs are read (or while the write lock holds them
+/// still): a change in between then makes the snapshot stale, never wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamps {
+    keyring: Option<FileStamp>,
+    owner_trust: Option<FileStamp>,
+    own_keys: Vec<String>,
+}
+
+impl Stamps {
+    pub fn now(home: &Home) -> Result<Stamps> {
+        Ok(Stamps {
+            keyring: FileStamp::of(&home.keyring_path()),
+            owner_trust: FileStamp::of(&home.owner_trust_path()),
+            own_keys: own_key_fingerprints(home)?
+                .iter()
+                .map(|f| f.to_hex())
+                .collect(),
+        })
+    }
+}
+
 impl KeyTrust {
     /// The cached snapshot when it matches the home's keyring, owner trust
     /// and own keys and has not expired; else computed afresh and cached.
     pub fn load(home: &Home, now: SystemTime) -> Result<KeyTrust> {
-        let path = home.cache_dir().join("trust.json");
-        let keyring = FileStamp::of(&home.keyring_path());
-        let owner_trust = FileStamp::of(&home.owner_trust_path());
-        let own_keys: Vec<String> = own_key_fingerprints(home)?
-            .iter()
-            .map(|f| f.to_hex())
-            .collect();
-        if let Some(cached) = std::fs::read(&path)
+        let stamps = Stamps::now(home)?;
+        let cached = std::fs::read(home.cache_dir().join("trust.json"))
             .ok()
-            .and_then(|b| serde_json::from_slice::<CachedTrust>(&b).ok())
-        {
-            if cached.format == FORMAT
-                && cached.keyring == keyring
-                && cached.owner_trust == owner_trust
-                && cached.own_keys == own_keys
-                && secs(now) < cached.valid_until
+            .and_then(|b| serde_json::from_slice::<CachedTrust>(&b).ok());
+        if let Some(cached) = cached {
+            if cached.format == FORMAT && cached.stamps == stamps && secs(now) < cached.valid_until
             {
                 let map = cached
                     .key_trust
@@ -345,24 +368,36 @@ impl KeyTrust {
                 return Ok(KeyTrust(map));
             }
         }
-        let keyring_loaded = Keyring::load(home)?;
-        let network = Network::load_or_build(home, &keyring_loaded, now)?;
-        let wot = WebOfTrust::compute(&keyring_loaded, &network, &OwnerTrust::load(home)?, now)?;
-        let map: HashMap<Fingerprint, TrustLevel> = keyring_loaded
+        Self::build(home, &Keyring::load(home)?, stamps, now)
+    }
+
+    /// Computes and caches the snapshot for `keyring`, the home's keyring
+    /// as it was when `stamps` were taken (loaded after, or just saved).
+    pub fn build(
+        home: &Home,
+        keyring: &Keyring,
+        stamps: Stamps,
+        now: SystemTime,
+    ) -> Result<KeyTrust> {
+        let (network, wot) = web_of_trust(home, keyring, now)?;
+        let map: HashMap<Fingerprint, TrustLevel> = keyring
             .certs()
             .map(|c| (c.fingerprint(), wot.key_trust(&c.fingerprint())))
             .collect();
-        if home.root().is_dir() && keyring.is_some() {
+        if home.root().is_dir() && stamps.keyring.is_some() {
             let cached = CachedTrust {
                 format: FORMAT,
-                keyring,
-                owner_trust,
-                own_keys,
+                stamps,
                 valid_until: secs(network.next_change(now).min(now + MAX_AGE)),
                 key_trust: map.iter().map(|(f, l)| (f.to_hex(), *l)).collect(),
             };
             let lock = home.lock()?;
-            home.write_atomic(&lock, &path, &serde_json::to_vec(&cached)?, false)?;
+            home.write_atomic(
+                &lock,
+                &home.cache_dir().join("trust.json"),
+                &serde_json::to_vec(&cached)?,
+                false,
+            )?;
         }
         Ok(KeyTrust(map))
     }

@@ -16,7 +16,7 @@ use crate::signing::generate_key;
 use crate::signing::{certify_user_id, choose_own_key};
 use crate::trust::TrustLevel;
 use crate::wot::CertValidity;
-use crate::wot_cache::KeyTrust;
+use crate::wot_cache::{KeyTrust, Stamps};
 
 pub fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
     match cmd {
@@ -45,8 +45,9 @@ fn generate(home: &Home, user_id: &str) -> Result<Verdict> {
         },
     )?;
     keyring.save(home, &lock)?;
+    let stamps = Stamps::now(home)?;
     drop(lock);
-    warm_caches(home)?;
+    warm_caches(home, &keyring, stamps)?;
     println!("{}", tsk.fingerprint().to_hex());
     Ok(Verdict::Pass)
 }
@@ -71,8 +72,9 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
     let mut keyring = Keyring::load(home)?;
     let summary = keyring.import(home, &lock, material)?;
     keyring.save(home, &lock)?;
+    let stamps = Stamps::now(home)?;
     drop(lock);
-    warm_caches(home)?;
+    warm_caches(home, &keyring, stamps)?;
     for fpr in &summary.new {
         println!("new:       {}", describe(&keyring, fpr));
     }
@@ -100,8 +102,9 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
 /// Checks every certification now, once, so later commands read the result
 /// (see wot_cache). Runs after the write lock is released: the cache
 /// writers take it themselves.
-fn warm_caches(home: &Home) -> Result<()> {
-    KeyTrust::load(home, SystemTime::now())?;
+/// `stamps` were taken under the write lock, right after `keyring` was saved.
+fn warm_caches(home: &Home, keyring: &Keyring, stamps: Stamps) -> Result<()> {
+    KeyTrust::build(home, keyring, stamps, SystemTime::now())?;
     Ok(())
 }
 
@@ -192,8 +195,9 @@ fn certify(home: &Home, query: &str, user_id: &str, key: Option<&str>) -> Result
     let (updated, _) = target.insert_packets(sig)?;
     keyring.update(updated);
     keyring.save(home, &lock)?;
+    let stamps = Stamps::now(home)?;
     drop(lock);
-    warm_caches(home)?;
+    warm_caches(home, &keyring, stamps)?;
     println!(
         "certified {user_id:?} on {} with {} (local)",
         query,

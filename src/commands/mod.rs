@@ -93,10 +93,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
 /// The keyring with every binding's validity, as `verify` and `key list` need it.
 fn load_web_of_trust(home: &Home) -> Result<(crate::keyring::Keyring, crate::wot::WebOfTrust)> {
     let keyring = crate::keyring::Keyring::load(home)?;
-    let owner_trust = crate::owner_trust::OwnerTrust::load(home)?;
-    let now = std::time::SystemTime::now();
-    let network = crate::wot_cache::Network::load_or_build(home, &keyring, now)?;
-    let wot = crate::wot::WebOfTrust::compute(&keyring, &network, &owner_trust, now)?;
+    let (_, wot) = crate::wot_cache::web_of_trust(home, &keyring, std::time::SystemTime::now())?;
     Ok((keyring, wot))
 }
 
