@@ -48,7 +48,6 @@ pub enum Located {
     Found {
         checksum_file: ChecksumFile,
         problems: Vec<String>,
-        sources: Vec<String>,
     },
     /// Nothing on disk: not installed, not cached.
     Missing(String),
@@ -86,63 +85,53 @@ pub fn locate(
                 _ => None,
             };
             let mut problems = Vec::new();
-            let mut sources = Vec::new();
-            let from_archive =
-                match archive.filter(|a| a.is_file()) {
-                    Some(path) => {
-                        let read = read_package(&path, &hints, limits)?;
-                        problems.extend(read.integrity_errors);
-                        let found = read
-                            .checksum_file
-                            .hex
-                            .expect("Hex tarballs carry their checksums");
-                        if inner.is_some_and(|i| i != found.inner) {
-                            problems.push(format!(
-                            "the cached tarball {} has inner checksum {}, but mix.lock records {}",
-                            path.display(), found.inner, inner.expect("checked")
-                        ));
-                        }
-                        if outer.is_some_and(|o| o != found.outer) {
-                            problems.push(format!(
-                            "the cached tarball {} has outer checksum {}, but mix.lock records {}",
-                            path.display(), found.outer, outer.expect("checked")
-                        ));
-                        }
-                        sources.push(path.display().to_string());
-                        Some(read.checksum_file)
-                    }
-                    None => None,
-                };
-            let from_tree = if tree.is_dir() {
-                let mut read = read_package(&tree, &hints, limits)?;
-                // The installed tree has no checksums of its own: the lock's bind it (SPEC §1).
-                read.checksum_file.hex = locked.or(from_archive.as_ref().and_then(|a| a.hex));
-                sources.push(tree.display().to_string());
-                Some(read.checksum_file)
-            } else {
-                None
-            };
-            finish(from_archive, from_tree, problems, sources, "deps", pkg)
-        }
-        Source::Composer { .. } => {
-            let tree = project.join("vendor").join(&pkg.id.name);
-            let mut sources = Vec::new();
-            let archive = composer_archive(project, pkg, caches);
-            let from_archive = match archive {
+            let from_archive = match archive.filter(|a| a.is_file()) {
                 Some(path) => {
                     let read = read_package(&path, &hints, limits)?;
-                    sources.push(path.display().to_string());
-                    Some(read.checksum_file)
+                    problems.extend(read.integrity_errors);
+                    let found = read
+                        .checksum_file
+                        .hex
+                        .expect("Hex tarballs carry their checksums");
+                    for (which, locked, found) in
+                        [("inner", inner, found.inner), ("outer", outer, found.outer)]
+                    {
+                        if let Some(locked) = locked.filter(|l| *l != found) {
+                            problems.push(format!(
+                                "the cached tarball {} has {which} checksum {found}, but mix.lock records {locked}",
+                                path.display()
+                            ));
+                        }
+                    }
+                    Some((path, read.checksum_file))
                 }
                 None => None,
             };
             let from_tree = if tree.is_dir() {
-                sources.push(tree.display().to_string());
+                let mut read = read_package(&tree, &hints, limits)?;
+                // The installed tree has no checksums of its own: the lock's bind it (SPEC §1).
+                read.checksum_file.hex = locked.or(from_archive.as_ref().and_then(|(_, a)| a.hex));
+                Some(read.checksum_file)
+            } else {
+                None
+            };
+            finish(from_archive, from_tree, problems, "deps", pkg)
+        }
+        Source::Composer { .. } => {
+            let tree = project.join("vendor").join(&pkg.id.name);
+            let from_archive = match composer_archive(project, pkg, caches) {
+                Some(path) => {
+                    let read = read_package(&path, &hints, limits)?;
+                    Some((path, read.checksum_file))
+                }
+                None => None,
+            };
+            let from_tree = if tree.is_dir() {
                 Some(read_package(&tree, &hints, limits)?.checksum_file)
             } else {
                 None
             };
-            finish(from_archive, from_tree, Vec::new(), sources, "vendor", pkg)
+            finish(from_archive, from_tree, Vec::new(), "vendor", pkg)
         }
         Source::Unverifiable { reason } => Ok(Located::Missing(reason.clone())),
     }
@@ -150,10 +139,9 @@ pub fn locate(
 
 /// The installed tree is what runs; a cached archive must say the same.
 fn finish(
-    archive: Option<ChecksumFile>,
+    archive: Option<(PathBuf, ChecksumFile)>,
     tree: Option<ChecksumFile>,
     mut problems: Vec<String>,
-    sources: Vec<String>,
     installed_dir: &str,
     pkg: &LockedPackage,
 ) -> Result<Located> {
@@ -164,14 +152,14 @@ fn finish(
                 pkg.id.name, pkg.id.version
             )))
         }
-        (Some(a), None) => a,
+        (Some((_, a)), None) => a,
         (None, Some(t)) => t,
-        (Some(a), Some(t)) => {
+        (Some((path, a)), Some(t)) => {
             let diff = t.diff_contents(&a);
             if !diff.is_empty() {
                 problems.push(format!(
                     "the installed tree differs from the cached archive {}",
-                    sources[0]
+                    path.display()
                 ));
                 problems.extend(diff.describe());
             }
@@ -181,7 +169,6 @@ fn finish(
     Ok(Located::Found {
         checksum_file,
         problems,
-        sources,
     })
 }
 
