@@ -135,15 +135,17 @@ fn decide_signed(
 ) -> PackageReport {
     // Any failing signature fails the package: a co-signature that does not
     // verify is as alarming as a sole one.
+    // In this order of precedence: a signature that does not fit the
+    // package may mean tampering, so it is named first.
     let failure = [
-        (Status::BadSignature, "bad signature"),
-        (Status::Revoked, "revoked key"),
-        (Status::Expired, "expired key"),
-        (Status::WeakCrypto, "weak cryptography"),
+        Status::BadSignature,
+        Status::Revoked,
+        Status::Expired,
+        Status::WeakCrypto,
     ]
     .into_iter()
-    .find(|(status, _)| checks.iter().any(|c| outcome_status(&c.outcome) == *status));
-    if let Some((status, _)) = failure {
+    .find(|status| checks.iter().any(|c| outcome_status(&c.outcome) == *status));
+    if let Some(status) = failure {
         for c in checks
             .iter()
             .filter(|c| outcome_status(&c.outcome) == status)
