@@ -219,14 +219,19 @@ impl WebOfTrust {
 
         // Certificates sequoia-wot could not use at all (no valid
         // self-signature under the policy, or a key this backend cannot
-        // check) are still listed, authenticated by nothing.
+        // check) are still listed, authenticated by nothing, and revoked
+        // if a valid revocation says so.
+        let policy = sequoia_openpgp::policy::StandardPolicy::at(now);
         for cert in keyring.certs() {
             certs
                 .entry(cert.fingerprint())
                 .or_insert_with(|| CertValidity {
                     fingerprint: cert.fingerprint().to_hex(),
                     owner_trust: owner_trust.get(&cert.fingerprint()),
-                    revoked: false,
+                    revoked: matches!(
+                        cert.revocation_status(&policy, now),
+                        sequoia_openpgp::types::RevocationStatus::Revoked(_)
+                    ),
                     expired: false,
                     validity: TrustLevel::Unknown,
                     user_ids: cert
