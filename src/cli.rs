@@ -134,6 +134,10 @@ pub enum HookCommand {
         /// The installed tree, for packages without an archive (path repositories)
         #[arg(long)]
         tree: Option<PathBuf>,
+        /// Also extract the verified files of --archive into DIR (a new folder),
+        /// removed again unless the package meets the policy: Composer then installs these
+        #[arg(long, value_name = "DIR", requires = "archive")]
+        extract_to: Option<PathBuf>,
         #[arg(long)]
         name: String,
         #[arg(long = "version", value_name = "VERSION")]

@@ -12,7 +12,7 @@ use crate::checksum_file::{Ecosystem, PackageId};
 use crate::cli::HookCommand;
 use crate::home::Home;
 use crate::keyring::CertLookup;
-use crate::package::{read_package, IdentityHints, Limits};
+use crate::package::{extract_composer_zip, read_package, IdentityHints, Limits};
 use crate::policy::decide;
 use crate::project_policy::ProjectPolicy;
 use crate::report::Report;
@@ -26,6 +26,7 @@ pub fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
         HookCommand::Composer {
             archive,
             tree,
+            extract_to,
             name,
             pkg_version,
             trust,
@@ -33,7 +34,23 @@ pub fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
             let package = archive
                 .or(tree)
                 .context("--archive or --tree is required")?;
-            composer(home, &package, &name, &pkg_version, trust.min_trust)
+            let verdict = composer(
+                home,
+                &package,
+                extract_to.as_deref(),
+                &name,
+                &pkg_version,
+                trust.min_trust,
+            );
+            // Only a package that meets the policy keeps its extracted files.
+            if let Some(dest) = &extract_to {
+                if !matches!(verdict, Ok(Verdict::Pass)) && dest.exists() {
+                    std::fs::remove_dir_all(dest).with_context(|| {
+                        format!("cannot remove the refused files in {}", dest.display())
+                    })?;
+                }
+            }
+            verdict
         }
         HookCommand::Mix { lockfile, trust } => {
             let lockfile = match lockfile {
@@ -49,6 +66,7 @@ pub fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
 fn composer(
     home: &Home,
     package: &Path,
+    extract_to: Option<&Path>,
     name: &str,
     version: &str,
     min_trust: Option<TrustLevel>,
@@ -65,7 +83,11 @@ fn composer(
         name: Some(id.name.clone()),
         version: Some(id.version.clone()),
     };
-    let read = read_package(package, &hints, &Limits::from_env()?)?;
+    let limits = Limits::from_env()?;
+    let read = match extract_to {
+        Some(dest) => extract_composer_zip(package, &hints, &limits, dest)?,
+        None => read_package(package, &hints, &limits)?,
+    };
     let now = SystemTime::now();
     let sources = SignatureSources::new(&[], &rules.signature_sources(&project));
     let evidence = gather_evidence(

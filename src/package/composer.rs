@@ -3,67 +3,98 @@
 //! Composer's `ArchiveDownloader` installs them: a single top-level folder is
 //! stripped, and a `.DS_Store` at the top is dropped.
 
-use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use super::contents::{normalize, ContentCollector};
+use super::contents::ContentCollector;
+use super::zip_layout::{Kind, ZipLayout};
 use super::{resolve_identity, IdentityHints, Limits, ReadPackage};
 use crate::checksum_file::Ecosystem;
 
 /// `composer.json` is read whole to learn the package name; this bounds it.
 const MAX_COMPOSER_JSON: u64 = 16 << 20;
 
+/// Composer's installer leaves `.DS_Store` out when it moves files one by
+/// one and keeps it when it renames a folder as a whole: where it stands at
+/// the top, the installed tree depends on the target, so it is refused.
+const DS_STORE: &str = ".DS_Store";
+
+/// Reads a dist archive into its checksum file.
 pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
+    read_into(path, hints, limits, None)
+}
+
+/// Reads a dist archive and writes exactly the files it hashed below `dest`
+/// (which must not exist yet), laid out as installed: the Composer gate
+/// installs these files, never another extractor's reading of the zip.
+/// On error, `dest` may hold part of the package: the caller removes it.
+pub fn extract(
+    path: &Path,
+    hints: &IdentityHints,
+    limits: &Limits,
+    dest: &Path,
+) -> Result<ReadPackage> {
+    std::fs::create_dir(dest)
+        .with_context(|| format!("cannot create the extraction folder {}", dest.display()))?;
+    read_into(path, hints, limits, Some(dest))
+}
+
+fn read_into(
+    path: &Path,
+    hints: &IdentityHints,
+    limits: &Limits,
+    dest: Option<&Path>,
+) -> Result<ReadPackage> {
     let file = File::open(path)?;
-    let mut zip = zip::ZipArchive::new(file).context("not a readable zip archive")?;
-    let names = (0..zip.len())
-        .map(|i| {
-            let member = zip.by_index_raw(i)?;
-            let name = raw_name(member.name_raw())?;
-            // Validate before deciding what to strip: `../x` must not pass as folder `..`.
-            normalize(&name)?;
-            Ok((name, member.is_dir()))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let prefix = single_top_level_folder(&names);
+    let zip = ZipLayout::read(file, limits.max_entries).context("refusing the zip archive")?;
+    let names: Vec<&str> = zip.members.iter().map(|m| m.name.as_str()).collect();
+    let prefix = single_top_level_folder(&names)?;
 
     let mut collector = ContentCollector::new(limits);
     let mut composer_json: Option<Vec<u8>> = None;
-    for i in 0..zip.len() {
-        let mut member = zip.by_index(i).context("reading the zip archive")?;
-        let raw_name = raw_name(member.name_raw())?;
-        let Some(name) = strip(&raw_name, prefix.as_deref()) else {
+    for member in &zip.members {
+        let Some(name) = strip(&member.name, prefix.as_deref()) else {
             continue;
         };
-        if name.trim_end_matches('/') == ".DS_Store" {
+        let rel = name.trim_end_matches('/');
+        if rel == DS_STORE {
+            bail!("refusing the zip archive: entry {:?}: a `.DS_Store` at the top is installed or dropped depending on the target folder", member.name);
+        }
+        let context = || format!("entry {:?}", member.name);
+        if member.kind == Kind::Dir {
+            collector.add_dir(rel).with_context(context)?;
+            if let Some(dest) = dest {
+                std::fs::create_dir_all(dest.join(rel))?;
+            }
             continue;
         }
-        if member.is_dir() {
-            collector.add_dir(&name)?;
-        } else if member.is_symlink() {
-            let mut target = String::new();
-            (&mut member)
-                .take(4096)
-                .read_to_string(&mut target)
-                .context("symlink target is not UTF-8")?;
-            collector.add_symlink(&name, &target)?;
-        } else if member.is_file() {
-            if name.trim_start_matches("./") == "composer.json" {
-                let mut buf = Vec::new();
-                (&mut member)
-                    .take(MAX_COMPOSER_JSON)
-                    .read_to_end(&mut buf)?;
-                collector.add_file(&name, &mut &buf[..])?;
-                composer_json = Some(buf);
-            } else {
-                collector.add_file(&name, &mut member)?;
-            }
+        let mut data = zip.open(member).with_context(context)?;
+        let mut out = match dest {
+            Some(dest) => Some(create_file(dest, rel, member.executable())?),
+            None => None,
+        };
+        let mut reader = Tee {
+            inner: &mut data,
+            out: out.as_mut(),
+        };
+        if rel == "composer.json" {
+            let mut buf = Vec::new();
+            (&mut reader)
+                .take(MAX_COMPOSER_JSON)
+                .read_to_end(&mut buf)
+                .with_context(context)?;
+            collector
+                .add_file(rel, &mut &buf[..])
+                .with_context(context)?;
+            composer_json = Some(buf);
         } else {
-            bail!("member {raw_name:?} is neither a file, a directory nor a symlink");
+            collector.add_file(rel, &mut reader).with_context(context)?;
+        }
+        if let Some(out) = out {
+            out.sync_all()?;
         }
     }
 
@@ -81,15 +112,40 @@ pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadP
     Ok(ReadPackage::from_contents(package, collector.finish()?))
 }
 
-/// The member name exactly as stored. (The zip crate's `name()` quietly
-/// rewrites `../x` to `x`; a name like that must be rejected, not hidden.)
-fn raw_name(bytes: &[u8]) -> Result<String> {
-    match std::str::from_utf8(bytes) {
-        Ok(name) => Ok(name.to_string()),
-        Err(_) => bail!(
-            "member name {:?} is not UTF-8",
-            String::from_utf8_lossy(bytes)
-        ),
+/// A new file below `dest` (never an existing one, never through a link:
+/// names are canonical and the archive holds no links).
+fn create_file(dest: &Path, rel: &str, executable: bool) -> Result<File> {
+    let target = dest.join(rel);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if executable { 0o755 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = executable;
+    options
+        .open(&target)
+        .with_context(|| format!("cannot create {}", target.display()))
+}
+
+/// Copies what is read to `out` as well, so one pass hashes and extracts.
+struct Tee<'a, R: Read> {
+    inner: &'a mut R,
+    out: Option<&'a mut File>,
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(out) = self.out.as_mut() {
+            out.write_all(&buf[..n])?;
+        }
+        Ok(n)
     }
 }
 
@@ -106,32 +162,31 @@ pub fn composer_json_identity(bytes: &[u8]) -> Result<(Option<String>, Option<St
     Ok((get("name"), get("version")))
 }
 
-/// Composer moves the contents of a lone top-level folder up (ignoring a
-/// `.DS_Store` beside it); returns that folder's name.
-fn single_top_level_folder(names: &[(String, bool)]) -> Option<String> {
-    let mut top: BTreeMap<&str, bool> = BTreeMap::new();
-    for (name, is_dir) in names {
-        let trimmed = name.trim_start_matches("./");
-        let (first, rest) = match trimmed.split_once('/') {
-            Some((first, rest)) => (first, rest),
-            None => (trimmed, ""),
-        };
-        if first.is_empty() || first == ".DS_Store" {
-            continue;
+/// Composer moves the contents of a lone top-level folder up; returns that
+/// folder's name. Names are canonical (`zip_layout::check_name`), so every
+/// member either lies inside the folder or makes the archive not stripped:
+/// no member is skipped by the stripping.
+fn single_top_level_folder(names: &[&str]) -> Result<Option<String>> {
+    let mut top: Option<&str> = None;
+    let mut folder = true;
+    for name in names {
+        let (first, rest) = name.split_once('/').unwrap_or((name, ""));
+        if first == DS_STORE && rest.is_empty() {
+            bail!("refusing the zip archive: entry {name:?}: a `.DS_Store` at the top is installed or dropped depending on the archive's layout");
         }
-        let dir = top.entry(first).or_insert(false);
-        *dir |= *is_dir || !rest.is_empty();
+        match top {
+            None => top = Some(first),
+            Some(t) if t != first => return Ok(None),
+            Some(_) => {}
+        }
+        folder &= name.contains('/');
     }
-    match top.into_iter().collect::<Vec<_>>().as_slice() {
-        [(name, true)] => Some(name.to_string()),
-        _ => None,
-    }
+    Ok(top.filter(|_| folder).map(str::to_string))
 }
 
 /// The member's path inside the installed package; `None` for the stripped
-/// folder itself and for members outside it.
+/// folder itself.
 fn strip(name: &str, prefix: Option<&str>) -> Option<String> {
-    let name = name.trim_start_matches("./");
     match prefix {
         None => Some(name.to_string()),
         Some(prefix) => {
@@ -147,18 +202,12 @@ mod tests {
 
     #[test]
     fn strips_only_a_lone_folder() {
-        let lone = vec![
-            ("pkg/".into(), true),
-            ("pkg/src/a.php".into(), false),
-            (".DS_Store".into(), false),
-        ];
-        assert_eq!(single_top_level_folder(&lone).as_deref(), Some("pkg"));
-        let implicit = vec![("pkg/a.php".into(), false)];
-        assert_eq!(single_top_level_folder(&implicit).as_deref(), Some("pkg"));
-        let two = vec![("pkg/a.php".into(), false), ("README".into(), false)];
-        assert_eq!(single_top_level_folder(&two), None);
-        let file_only = vec![("a.php".into(), false)];
-        assert_eq!(single_top_level_folder(&file_only), None);
+        let top = |names: &[&str]| single_top_level_folder(names).unwrap();
+        assert_eq!(top(&["pkg/", "pkg/src/a.php"]).as_deref(), Some("pkg"));
+        assert_eq!(top(&["pkg/a.php"]).as_deref(), Some("pkg"));
+        assert_eq!(top(&["pkg/a.php", "README"]), None);
+        assert_eq!(top(&["a.php"]), None);
+        assert!(single_top_level_folder(&["pkg/a.php", ".DS_Store"]).is_err());
         assert_eq!(
             strip("pkg/src/a.php", Some("pkg")).as_deref(),
             Some("src/a.php")

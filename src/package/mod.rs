@@ -5,6 +5,7 @@ mod composer;
 pub mod contents;
 mod directory;
 mod hex;
+mod zip_layout;
 
 use std::fs::File;
 use std::io::Read;
@@ -99,6 +100,27 @@ pub fn read_package(path: &Path, hints: &IdentityHints, limits: &Limits) -> Resu
             }
         }
     };
+    read.with_context(|| format!("package {}", path.display()))
+}
+
+/// Reads a Composer dist zip and writes the files it hashed below `dest`
+/// (created here; it must not exist). The Composer gate installs these
+/// files, so what lands in `vendor/` is what was verified (docs/integrations.md).
+/// On error nothing is left at `dest`.
+pub fn extract_composer_zip(
+    path: &Path,
+    hints: &IdentityHints,
+    limits: &Limits,
+    dest: &Path,
+) -> Result<ReadPackage> {
+    match sniff(path)? {
+        Form::Zip => {}
+        Form::Tar => bail!("{}: not a zip archive", path.display()),
+    }
+    let read = composer::extract(path, hints, limits, dest);
+    if read.is_err() && dest.exists() {
+        let _ = std::fs::remove_dir_all(dest);
+    }
     read.with_context(|| format!("package {}", path.display()))
 }
 
