@@ -261,3 +261,133 @@ fn a_global_install_hooks_every_project() {
     assert!(out.contains("pgp-pkg refused acme/widget"), "{out}");
     assert!(!p.widget_installed());
 }
+
+impl Project {
+    /// Makes `bytes` the signed dist of acme/widget 1.0.0: signs them.
+    fn sign_dist(&self, bytes: &[u8]) {
+        let zip = self.env.path("repo/acme-widget-1.0.0.zip");
+        std::fs::write(&zip, bytes).unwrap();
+        let out = self.env.run(&[
+            "sign",
+            zip.to_str().unwrap(),
+            "--version",
+            "1.0.0",
+            "--output",
+            "sigs/composer/acme/widget/1.0.0.asc",
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+
+    /// A fresh install of whatever the repository now serves.
+    fn reinstall(&self, dist: &[u8], extra_env: &[(&str, &str)]) -> (bool, String) {
+        for dir in ["project/vendor", "composer-cache"] {
+            let _ = std::fs::remove_dir_all(self.env.path(dir));
+        }
+        let _ = std::fs::remove_file(self.env.path("project/composer.lock"));
+        std::fs::write(self.env.path("repo/acme-widget-1.0.0.zip"), dist).unwrap();
+        self.install(extra_env)
+    }
+}
+
+fn vendor_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    if !dir.exists() {
+        return out;
+    }
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() && !p.is_symlink() {
+            out.extend(vendor_files(&p));
+        } else {
+            out.push((
+                p.display().to_string(),
+                std::fs::read(&p).unwrap_or_default(),
+            ));
+        }
+    }
+    out
+}
+
+/// Issue 8: the signed checksum file of each hostile archive is what a
+/// lenient reader computes, yet unzip or ZipArchive would install other
+/// bytes. With the real composer, under the default policy and under a
+/// minimum, none of them puts a byte that was not signed into vendor/.
+#[test]
+fn no_crafted_zip_gets_an_unsigned_byte_into_vendor() {
+    use common::rawzip::{good_entries, hostile_zips, RawZip, EVIL, GOOD_JSON, GOOD_PHP};
+    let Some(p) = Project::new() else { return };
+    p.sign_dist(&RawZip::archive(&good_entries(), 0));
+    std::fs::write(
+        p.env.path("project/pgp-pkg.toml"),
+        "allow_unsigned = [\"composer/pgp-pkg/composer-plugin\"]\n",
+    )
+    .unwrap();
+    // The control: the signed archive installs, exactly its two files.
+    let (ok, out) = p.reinstall(&RawZip::archive(&good_entries(), 0), &[]);
+    assert!(ok, "{out}");
+    let widget = p.env.path("project/vendor/acme/widget");
+    let mut files = vendor_files(&widget);
+    files.sort();
+    assert_eq!(
+        files,
+        vec![
+            (
+                widget.join("composer.json").display().to_string(),
+                GOOD_JSON.as_bytes().to_vec()
+            ),
+            (
+                widget.join("src/Thing.php").display().to_string(),
+                GOOD_PHP.as_bytes().to_vec()
+            ),
+        ]
+    );
+
+    for (label, bytes) in hostile_zips() {
+        for policy in [&[][..], &[("PGP_PKG_MIN_TRUST", "full")][..]] {
+            let (ok, out) = p.reinstall(&bytes, policy);
+            let evil: Vec<_> = vendor_files(&p.env.path("project/vendor"))
+                .into_iter()
+                .filter(|(_, b)| String::from_utf8_lossy(b).contains(EVIL.trim()))
+                .map(|(path, _)| path)
+                .collect();
+            assert!(
+                evil.is_empty(),
+                "{label} {policy:?}: unsigned bytes in {evil:?}\n{out}"
+            );
+            assert!(
+                !ok,
+                "{label} {policy:?}: an ambiguous archive must fail the install\n{out}"
+            );
+            assert!(out.contains("refusing the zip archive"), "{label}: {out}");
+            assert!(!p.widget_installed(), "{label}: {out}");
+        }
+    }
+}
+
+/// The design, not only the refusals: with the plugin, pgp-pkg writes the
+/// files and Composer's extractors never read the archive. An `unzip` on
+/// PATH that would install other bytes changes nothing.
+#[test]
+fn composer_installs_the_files_pgp_pkg_wrote_not_unzips() {
+    use common::rawzip::{good_entries, RawZip, GOOD_PHP};
+    let Some(p) = Project::new() else { return };
+    let good = RawZip::archive(&good_entries(), 0);
+    p.sign_dist(&good);
+    let bin = p.env.path("trap-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let trap = bin.join("unzip");
+    // unzip -qq ZIP -d DIR
+    std::fs::write(
+        &trap,
+        "#!/bin/sh\nmkdir -p \"$4/src\" && echo '<?php trapped();' > \"$4/src/Thing.php\" && echo '{}' > \"$4/composer.json\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&trap, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let (ok, out) = p.reinstall(&good, &[("PATH", &path)]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        std::fs::read_to_string(p.env.path("project/vendor/acme/widget/src/Thing.php")).unwrap(),
+        GOOD_PHP
+    );
+}

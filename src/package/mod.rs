@@ -113,10 +113,6 @@ pub fn extract_composer_zip(
     limits: &Limits,
     dest: &Path,
 ) -> Result<ReadPackage> {
-    match sniff(path)? {
-        Form::Zip => {}
-        Form::Tar => bail!("{}: not a zip archive", path.display()),
-    }
     let read = composer::extract(path, hints, limits, dest);
     if read.is_err() && dest.exists() {
         let _ = std::fs::remove_dir_all(dest);

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace PgpPkg\ComposerPlugin;
 
+use Composer\Cache;
 use Composer\Composer;
 use Composer\EventDispatcher\EventSubscriberInterface;
 use Composer\Installer\PackageEvent;
@@ -13,12 +14,17 @@ use Composer\Package\PackageInterface;
 use Composer\Plugin\PluginEvents;
 use Composer\Plugin\PluginInterface;
 use Composer\Plugin\PostFileDownloadEvent;
+use Composer\Util\Filesystem;
 use Composer\Util\ProcessExecutor;
 
 /**
- * Runs `pgp-pkg hook composer` for every package Composer downloads, after
- * Composer's own checksum check and before extraction, and aborts the
- * install with pgp-pkg's reason when the project's policy is not met.
+ * The gate: what Composer installs is what pgp-pkg verified.
+ *
+ * Zip dists are extracted by pgp-pkg itself (`pgp-pkg hook composer
+ * --archive ZIP --extract-to DIR`, through VerifyingZipDownloader), which
+ * writes exactly the files it verified, and nothing unless the project's
+ * policy is met; the install then fails with pgp-pkg's reason. Other archive
+ * types cannot be verified and are refused.
  *
  * Packages from `path` repositories have no archive: their installed tree is
  * verified right after installation instead.
@@ -30,10 +36,34 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
     /** @var IOInterface */
     private $io;
 
+    /** @var VerifyingZipDownloader|null */
+    private $zipDownloader;
+
     public function activate(Composer $composer, IOInterface $io): void
     {
         $this->composer = $composer;
         $this->io = $io;
+
+        // The same construction as Composer's Factory::createDownloadManager.
+        $config = $composer->getConfig();
+        $loop = $composer->getLoop();
+        $process = $loop->getProcessExecutor() ?? new ProcessExecutor($io);
+        $cache = null;
+        if ($config->get('cache-files-ttl') > 0) {
+            $cache = new Cache($io, $config->get('cache-files-dir'), 'a-z0-9_./');
+            $cache->setReadOnly($config->get('cache-read-only'));
+        }
+        $this->zipDownloader = new VerifyingZipDownloader(
+            $io,
+            $config,
+            $loop->getHttpDownloader(),
+            $composer->getEventDispatcher(),
+            $cache,
+            new Filesystem($process),
+            $process
+        );
+        $this->zipDownloader->setGate($this);
+        $composer->getDownloadManager()->setDownloader('zip', $this->zipDownloader);
     }
 
     public function deactivate(Composer $composer, IOInterface $io): void
@@ -53,13 +83,40 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
         ];
     }
 
+    /**
+     * Runs before extraction: makes sure the archive will be extracted by
+     * pgp-pkg, and refuses what it cannot verify.
+     */
     public function onPostFileDownload(PostFileDownloadEvent $event): void
     {
         $package = $event->getContext();
         if ($event->getType() !== 'package' || !$package instanceof PackageInterface) {
             return;
         }
-        $this->verify($package, ['--archive', $event->getFileName()]);
+        $type = (string) $package->getDistType();
+        if ($type !== 'zip') {
+            throw new \RuntimeException(sprintf(
+                'pgp-pkg refused %s %s: its dist is a %s archive, and pgp-pkg verifies zip dists only. Nothing of it was extracted.',
+                $package->getName(),
+                $package->getPrettyVersion(),
+                $type
+            ));
+        }
+        if ($this->composer->getDownloadManager()->getDownloader('zip') !== $this->zipDownloader) {
+            throw new \RuntimeException(
+                'pgp-pkg: another plugin replaced Composer\'s zip downloader, so pgp-pkg cannot be the one that extracts '
+                . $package->getName() . '. Refusing to install unverified files.'
+            );
+        }
+    }
+
+    /**
+     * Called by VerifyingZipDownloader: pgp-pkg verifies the archive and
+     * writes exactly the verified files into $dir, or nothing and fails.
+     */
+    public function extractVerified(PackageInterface $package, string $file, string $dir): void
+    {
+        $this->verify($package, ['--archive', $file, '--extract-to', $dir]);
     }
 
     public function onPathPackage(PackageEvent $event): void
