@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use crate::checksum_file::{ChecksumFile, HexChecksums};
+use crate::checksum_file::{ChecksumFile, Ecosystem, HexChecksums};
 use crate::lockfile::{LockedPackage, Source};
 use crate::package::{read_package, IdentityHints, Limits};
 
@@ -41,6 +41,79 @@ impl Caches {
     }
 }
 
+/// Where a project's packages are installed (docs/interface.md, "Where
+/// packages are"): `deps/` unless `MIX_DEPS_PATH` says otherwise, `vendor/`
+/// unless `COMPOSER_VENDOR_DIR` or `config.vendor-dir` in the project's
+/// `composer.json` does, relative to the project folder.
+#[derive(Clone, Debug)]
+pub struct ProjectLayout {
+    pub dir: PathBuf,
+    pub deps: PathBuf,
+    pub vendor: PathBuf,
+}
+
+impl ProjectLayout {
+    pub fn of(dir: &Path, ecosystem: Ecosystem) -> Result<ProjectLayout> {
+        let deps = std::env::var_os("MIX_DEPS_PATH")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "deps".into());
+        let vendor = match std::env::var_os("COMPOSER_VENDOR_DIR").filter(|v| !v.is_empty()) {
+            Some(v) => PathBuf::from(v),
+            None if ecosystem == Ecosystem::Composer => {
+                composer_vendor_dir(dir)?.unwrap_or_else(|| "vendor".into())
+            }
+            None => "vendor".into(),
+        };
+        Ok(ProjectLayout {
+            dir: dir.to_path_buf(),
+            deps: dir.join(deps),
+            vendor: dir.join(vendor),
+        })
+    }
+
+    /// Whether `path` lies inside the project folder: a lockfile's local
+    /// `dist.url` is read only then. Decided on the names first, so that a
+    /// path outside is never even looked at; then with links resolved.
+    fn contains(&self, path: &Path) -> bool {
+        use std::path::Component;
+        let (Ok(dir), Ok(path)) = (std::path::absolute(&self.dir), std::path::absolute(path))
+        else {
+            return false;
+        };
+        let lexically_inside = path.strip_prefix(&dir).is_ok_and(|rest| {
+            !rest
+                .components()
+                .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+        });
+        lexically_inside
+            && match (dir.canonicalize(), path.canonicalize()) {
+                (Ok(dir), Ok(path)) => path.starts_with(dir),
+                _ => false,
+            }
+    }
+}
+
+/// `config.vendor-dir` from the project's `composer.json`, if it sets one.
+fn composer_vendor_dir(dir: &Path) -> Result<Option<PathBuf>> {
+    let path = dir.join("composer.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+    match json.pointer("/config/vendor-dir") {
+        None => Ok(None),
+        Some(serde_json::Value::String(v)) if !v.is_empty() => Ok(Some(PathBuf::from(v))),
+        Some(_) => anyhow::bail!(
+            "{}: config.vendor-dir must be a folder name",
+            path.display()
+        ),
+    }
+}
+
 /// What was found for one package.
 pub enum Located {
     /// The checksum file of what will run, and integrity problems found
@@ -54,7 +127,7 @@ pub enum Located {
 }
 
 pub fn locate(
-    project: &Path,
+    project: &ProjectLayout,
     pkg: &LockedPackage,
     caches: &Caches,
     limits: &Limits,
@@ -71,7 +144,7 @@ pub fn locate(
             inner,
             outer,
         } => {
-            let tree = project.join("deps").join(app);
+            let tree = project.deps.join(app);
             let archive = caches.hex_home.as_ref().map(|h| {
                 h.join("packages")
                     .join(repo)
@@ -118,7 +191,7 @@ pub fn locate(
             finish(from_archive, from_tree, problems, "deps", pkg)
         }
         Source::Composer { .. } => {
-            let tree = project.join("vendor").join(&pkg.id.name);
+            let tree = project.vendor.join(&pkg.id.name);
             let from_archive = match composer_archive(project, pkg, caches) {
                 Some(path) => {
                     let read = read_package(&path, &hints, limits)?;
@@ -172,9 +245,13 @@ fn finish(
     })
 }
 
-/// A Composer dist archive on disk: a local `dist.url`, else Composer's
+/// A Composer dist archive on disk: a local `dist.url` inside the project, else Composer's
 /// cache entry `files/VENDOR/NAME/<sha1 of the URL>.<dist type>`.
-fn composer_archive(project: &Path, pkg: &LockedPackage, caches: &Caches) -> Option<PathBuf> {
+fn composer_archive(
+    project: &ProjectLayout,
+    pkg: &LockedPackage,
+    caches: &Caches,
+) -> Option<PathBuf> {
     let Source::Composer {
         dist_url: Some(url),
         dist_type,
@@ -189,11 +266,12 @@ fn composer_archive(project: &Path, pkg: &LockedPackage, caches: &Caches) -> Opt
             if p.is_absolute() {
                 p
             } else {
-                project.join(p)
+                project.dir.join(p)
             }
         })
     });
-    if let Some(p) = local.filter(|p| p.is_file()) {
+    // A lockfile may name any path: only archives inside the project are read.
+    if let Some(p) = local.filter(|p| project.contains(p) && p.is_file()) {
         return Some(p);
     }
     let name = format!(

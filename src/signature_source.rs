@@ -76,6 +76,12 @@ impl SignatureSources {
     /// layout, SPEC §2), or a URL template. A source that cannot be consulted
     /// is an error: it must never make a package `unsigned`.
     pub fn find(&self, id: &PackageId) -> Result<Result<SignatureFile, String>> {
+        crate::lockfile::names::package_id(id).with_context(|| {
+            format!(
+                "refusing to look up signatures for {} {}",
+                id.name, id.version
+            )
+        })?;
         let mut looked = Vec::new();
         for entry in &self.entries {
             if entry.contains("://") {

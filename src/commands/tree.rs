@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 use super::Verdict;
 use crate::home::Home;
 use crate::keyring::CertLookup;
-use crate::locate::{locate, Caches, Located};
+use crate::locate::{locate, Caches, Located, ProjectLayout};
 use crate::lockfile::{LockedPackage, Lockfile, Source};
 use crate::package::Limits;
 use std::collections::{BTreeMap, BTreeSet};
@@ -101,13 +101,14 @@ fn verify_lockfile(
 ) -> Result<Vec<PackageReport>> {
     let project = lock.project_dir();
     let sources = SignatureSources::new(&cx.signatures, &rules.signature_sources(&project));
+    let layout = ProjectLayout::of(&project, lock.ecosystem)?;
     lock.packages
         .par_iter()
         .map(|pkg| -> Result<PackageReport> {
             let policy = rules.for_package(&pkg.id, cx.min_trust);
             let report = match &pkg.source {
                 Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
-                _ => match locate(&project, pkg, &cx.caches, &cx.limits) {
+                _ => match locate(&layout, pkg, &cx.caches, &cx.limits) {
                     // What is on disk cannot even be read safely: that package fails.
                     Err(e) => unreadable(pkg, &e),
                     Ok(Located::Missing(why)) => missing(pkg, &why),

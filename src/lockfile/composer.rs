@@ -39,7 +39,7 @@ pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
         if p.name.is_empty() || p.version.is_empty() {
             bail!("a package without a name or version");
         }
-        let line = lines.of(&p.name);
+        let (line, column) = lines.of(&p.name);
         let id = PackageId {
             ecosystem: Ecosystem::Composer,
             name: p.name.to_lowercase(),
@@ -68,7 +68,12 @@ pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
                 reason: "no dist or source recorded".into(),
             },
         };
-        out.push(LockedPackage { id, source, line });
+        out.push(LockedPackage {
+            id,
+            source,
+            line,
+            column,
+        });
     }
     Ok(out)
 }
@@ -90,9 +95,9 @@ impl<'t> Lines<'t> {
         }
     }
 
-    /// The 1-based line of the next `"name": "NAME"` (any spacing), or 0
-    /// if not found.
-    fn of(&mut self, name: &str) -> usize {
+    /// The 1-based line and column of the next `"name": "NAME"` (any
+    /// spacing), or (0, 0) if not found.
+    fn of(&mut self, name: &str) -> (usize, usize) {
         let value = format!("\"{name}\"");
         let mut from = self.offset;
         while let Some(i) = self.text[from..].find("\"name\"") {
@@ -102,12 +107,13 @@ impl<'t> Lines<'t> {
                 if after_colon.trim_start().starts_with(&value) {
                     self.line += self.text[self.offset..key].matches('\n').count();
                     self.offset = key;
-                    return self.line;
+                    let line_start = self.text[..key].rfind('\n').map_or(0, |i| i + 1);
+                    return (self.line, self.text[line_start..key].chars().count() + 1);
                 }
             }
             from = key + 6;
         }
-        0
+        (0, 0)
     }
 }
 
@@ -149,5 +155,6 @@ mod tests {
         let text = "{\"packages\":[\n{\"name\":\"a/b\",\"version\":\"1\",\"require\":{\"c/d\":\"*\"}},\n{\"name\" : \"c/d\",\"version\":\"2\"}]}";
         let pkgs = parse(text).unwrap();
         assert_eq!((pkgs[0].line, pkgs[1].line), (2, 3));
+        assert_eq!((pkgs[0].column, pkgs[1].column), (2, 2));
     }
 }

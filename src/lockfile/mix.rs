@@ -31,11 +31,13 @@ pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
                     reason: format!("a :{kind} dependency has no published release to check a signature against"),
                 },
                 line: at.line,
+                column: at.column,
             },
             None => bail!("{at}: the lock entry for {app:?} does not start with a source atom"),
         };
         out.push(LockedPackage {
             line: at.line,
+            column: at.column,
             ..locked
         });
     }
@@ -80,6 +82,7 @@ fn hex_entry(app: &str, items: &[Term]) -> Result<LockedPackage> {
             outer,
         },
         line: 0,
+        column: 0,
     })
 }
 

@@ -4,6 +4,7 @@
 pub mod composer;
 pub mod elixir_term;
 pub mod mix;
+pub mod names;
 
 use std::path::{Path, PathBuf};
 
@@ -16,8 +17,9 @@ use crate::checksum_file::{Ecosystem, PackageId, Sha256};
 pub struct LockedPackage {
     pub id: PackageId,
     pub source: Source,
-    /// 1-based line of the entry in the lockfile, for messages.
+    /// 1-based line and column of the entry in the lockfile, for messages.
     pub line: usize,
+    pub column: usize,
 }
 
 /// Where a dependency comes from, as the lockfile records it.
@@ -68,6 +70,18 @@ impl Lockfile {
             );
         };
         let packages = packages.with_context(|| format!("{}", path.display()))?;
+        // Names become paths: none is used before all are checked.
+        for p in &packages {
+            names::check(p).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}:{}: the entry {:?}: {e:#}",
+                    path.display(),
+                    p.line,
+                    p.column,
+                    p.id.name
+                )
+            })?;
+        }
         Ok(Lockfile {
             path: path.to_path_buf(),
             ecosystem,
