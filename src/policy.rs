@@ -100,6 +100,7 @@ pub fn decide(
         }
         Evidence::Unreadable(why) => {
             report.reasons.push(why.clone());
+            report.malformed = true;
             fail(report, Status::BadSignature)
         }
         Evidence::Checked {

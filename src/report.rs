@@ -72,6 +72,10 @@ pub struct PackageReport {
     pub reasons: Vec<String>,
     /// Whether the package meets the policy in force.
     pub passes: bool,
+    /// Some input could not be read (a garbage signature, an ambiguous or
+    /// unsafe archive): the package fails, and the run exits 2.
+    #[serde(skip)]
+    pub malformed: bool,
 }
 
 impl PackageReport {
@@ -85,6 +89,7 @@ impl PackageReport {
             signers: Vec::new(),
             reasons: Vec::new(),
             passes: false,
+            malformed: false,
         }
     }
 
@@ -99,6 +104,17 @@ impl PackageReport {
     }
 }
 
+/// How a command that ran to the end came out; the exit code (docs/interface.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Exit 0.
+    Pass,
+    /// Exit 1: the policy is not met.
+    Fail,
+    /// Exit 2: it ran, but some input was malformed.
+    BadInput,
+}
+
 /// The whole report of a `verify` or `verify-tree` run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -108,6 +124,19 @@ pub struct Report {
 impl Report {
     pub fn passes(&self) -> bool {
         self.packages.iter().all(|p| p.passes)
+    }
+
+    /// The one mapping from a report to an exit code, for `verify`,
+    /// `verify-tree` and `hook`: malformed input anywhere is 2, else any
+    /// package below the policy is 1, else 0.
+    pub fn verdict(&self) -> Verdict {
+        if self.packages.iter().any(|p| p.malformed) {
+            Verdict::BadInput
+        } else if self.passes() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        }
     }
 
     pub fn to_json(&self) -> String {

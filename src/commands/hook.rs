@@ -105,12 +105,8 @@ fn composer(
             &rules.for_package(&id, min_trust),
         )],
     };
-    print!("{}", report.to_human());
-    Ok(if report.passes() {
-        Verdict::Pass
-    } else {
-        Verdict::Fail
-    })
+    out!("{}", report.to_human());
+    Ok(report.verdict())
 }
 
 /// The nearest folder, from the working directory up, that holds `marker`.

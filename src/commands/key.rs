@@ -48,7 +48,7 @@ fn generate(home: &Home, user_id: &str) -> Result<Verdict> {
     let stamps = Stamps::now(home)?;
     drop(lock);
     warm_caches(home, &keyring, stamps)?;
-    println!("{}", tsk.fingerprint().to_hex());
+    outln!("{}", tsk.fingerprint().to_hex());
     Ok(Verdict::Pass)
 }
 
@@ -76,16 +76,16 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
     drop(lock);
     warm_caches(home, &keyring, stamps)?;
     for fpr in &summary.new {
-        println!("new:       {}", describe(&keyring, fpr));
+        outln!("new:       {}", describe(&keyring, fpr));
     }
     for fpr in &summary.updated {
-        println!("updated:   {}", describe(&keyring, fpr));
+        outln!("updated:   {}", describe(&keyring, fpr));
     }
     for fpr in &summary.unchanged {
-        println!("unchanged: {}", describe(&keyring, fpr));
+        outln!("unchanged: {}", describe(&keyring, fpr));
     }
     for fpr in &summary.new_secret {
-        println!(
+        outln!(
             "own key:   {} (secret key imported; ultimately trusted)",
             fpr.to_hex()
         );
@@ -138,7 +138,7 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
         })
         .collect();
     if json {
-        println!("{}", serde_json::to_string_pretty(&listings)?);
+        outln!("{}", serde_json::to_string_pretty(&listings)?);
         return Ok(Verdict::Pass);
     }
     for c in &listings {
@@ -161,10 +161,10 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
         } else {
             format!(" [{}]", flags.join(", "))
         };
-        println!("{}{flags}", v.fingerprint);
+        outln!("{}{flags}", v.fingerprint);
         for u in &v.user_ids {
             let revoked = if u.revoked { " [revoked]" } else { "" };
-            println!("    [{:>8}] {}{revoked}", u.validity, u.user_id);
+            outln!("    [{:>8}] {}{revoked}", u.validity, u.user_id);
         }
     }
     Ok(Verdict::Pass)
@@ -198,7 +198,7 @@ fn certify(home: &Home, query: &str, user_id: &str, key: Option<&str>) -> Result
     let stamps = Stamps::now(home)?;
     drop(lock);
     warm_caches(home, &keyring, stamps)?;
-    println!(
+    outln!(
         "certified {user_id:?} on {} with {} (local)",
         query,
         certifier.to_hex()
@@ -211,6 +211,6 @@ fn export(home: &Home, query: &str) -> Result<Verdict> {
     let cert = keyring.lookup(query)?;
     // `export` leaves out local (non-exportable) certifications.
     let armored = cert.armored().export_to_vec()?;
-    print!("{}", String::from_utf8(armored)?);
+    out!("{}", String::from_utf8(armored)?);
     Ok(Verdict::Pass)
 }

@@ -1,6 +1,19 @@
 //! The commands: each reads its inputs, calls the library, prints, and says
 //! which exit code applies (SPEC §4: 0 pass, 1 policy not met, 2 could not run).
 
+#[macro_use]
+mod output {
+    /// `print!` through `emit`: a closed standard output is no panic.
+    macro_rules! out {
+        ($($arg:tt)*) => { $crate::commands::emit(&format!($($arg)*))? };
+    }
+
+    /// `println!` through `emit`.
+    macro_rules! outln {
+        ($($arg:tt)*) => { $crate::commands::emit(&format!("{}\n", format_args!($($arg)*)))? };
+    }
+}
+
 mod hook;
 mod key;
 mod package;
@@ -19,14 +32,7 @@ use crate::home::Home;
 pub const EXIT_POLICY_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
-/// How a command that ran to the end came out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    Pass,
-    Fail,
-    /// It ran, but some input was malformed: reported, and exit 2.
-    BadInput,
-}
+pub use crate::report::Verdict;
 
 impl From<Verdict> for ExitCode {
     fn from(v: Verdict) -> ExitCode {
@@ -95,6 +101,18 @@ fn load_web_of_trust(home: &Home) -> Result<(crate::keyring::Keyring, crate::wot
     let keyring = crate::keyring::Keyring::load(home)?;
     let (_, wot) = crate::wot_cache::web_of_trust(home, &keyring, std::time::SystemTime::now())?;
     Ok((keyring, wot))
+}
+
+/// Writes to standard output. A reader that went away (`| head`) ends the
+/// output quietly, never with a panic; the exit code still says how the
+/// command came out, so a closed pipe cannot turn a failure into success.
+pub(crate) fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to standard output"),
+    }
 }
 
 /// Reads a file, or standard input for "-".

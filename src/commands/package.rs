@@ -1,6 +1,5 @@
 //! `checksum`, `sign` and `verify`: one package at a time.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -11,7 +10,7 @@ use crate::cli::IdentityArgs;
 use crate::home::Home;
 use crate::keyring::{CertLookup, Keyring};
 use crate::package::{read_package, IdentityHints, Limits, ReadPackage};
-use crate::policy::{decide, Evidence, Policy};
+use crate::policy::{decide, Policy};
 use crate::report::Report;
 use crate::signature_source::{beside, locate, signed_checksums_path};
 use crate::signing;
@@ -30,7 +29,7 @@ fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
 
 pub fn checksum(package: &Path, identity: &IdentityArgs) -> Result<Verdict> {
     let read = read(package, identity)?;
-    print!("{}", read.checksum_file.render());
+    out!("{}", read.checksum_file.render());
     for e in &read.integrity_errors {
         eprintln!("pgp-pkg: {}: {e}", package.display());
     }
@@ -68,7 +67,7 @@ pub fn sign(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| beside(package, ".asc"));
     if output == Path::new("-") {
-        std::io::stdout().write_all(armored.as_bytes())?;
+        super::emit(&armored)?;
         return Ok(Verdict::Pass);
     }
     write_file(&output, armored.as_bytes())?;
@@ -105,7 +104,6 @@ pub fn verify(
     let trust = KeyTrust::load(home, now)?;
     let found = locate(package, signature)?;
     let evidence = gather_evidence(&read.checksum_file, found, &keyring, &trust, now)?;
-    let malformed = matches!(evidence, Evidence::Unreadable(_));
     let policy = Policy {
         min_trust,
         ..Policy::default()
@@ -119,15 +117,9 @@ pub fn verify(
         )],
     };
     if json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        print!("{}", report.to_human());
+        out!("{}", report.to_human());
     }
-    Ok(if malformed {
-        Verdict::BadInput
-    } else if report.passes() {
-        Verdict::Pass
-    } else {
-        Verdict::Fail
-    })
+    Ok(report.verdict())
 }

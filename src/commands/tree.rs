@@ -81,15 +81,11 @@ pub(super) fn verify_tree(
     progress.finish_and_clear();
     let report = Report { packages };
     if json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        print!("{}", report.to_table());
+        out!("{}", report.to_table());
     }
-    Ok(if report.passes() {
-        Verdict::Pass
-    } else {
-        Verdict::Fail
-    })
+    Ok(report.verdict())
 }
 
 /// Verifies one lockfile's packages in parallel, in lockfile order.
@@ -186,12 +182,18 @@ fn unverifiable(pkg: &LockedPackage, reason: &str, policy: &Policy) -> PackageRe
     }
 }
 
+/// What is installed or cached cannot be checked. An archive refused as
+/// ambiguous or malformed is bad input (exit 2, as in `verify`); one that
+/// claims another release, or a tree that differs, is tampering (exit 1).
 fn unreadable(pkg: &LockedPackage, error: &anyhow::Error) -> PackageReport {
-    failed(
-        pkg,
-        Status::ChecksumMismatch,
-        format!("what is installed or cached cannot be checked: {error:#}"),
-    )
+    PackageReport {
+        malformed: error.downcast_ref::<crate::package::Refused>().is_some(),
+        ..failed(
+            pkg,
+            Status::ChecksumMismatch,
+            format!("what is installed or cached cannot be checked: {error:#}"),
+        )
+    }
 }
 
 fn missing(pkg: &LockedPackage, why: &str) -> PackageReport {

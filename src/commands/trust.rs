@@ -24,7 +24,7 @@ fn set(home: &Home, query: &str, level: TrustLevel) -> Result<Verdict> {
     let mut trust = OwnerTrust::load(home)?;
     trust.set(fpr.clone(), level);
     trust.save(home, &lock)?;
-    println!("owner trust of {} set to {level}", fpr.to_hex());
+    outln!("owner trust of {} set to {level}", fpr.to_hex());
     Ok(Verdict::Pass)
 }
 
@@ -41,7 +41,7 @@ fn import_gpg(home: &Home, file: &std::path::Path) -> Result<Verdict> {
         trust.set(fpr, level);
     }
     trust.save(home, &lock)?;
-    println!("imported owner trust for {count} key(s)");
+    outln!("imported owner trust for {count} key(s)");
     Ok(Verdict::Pass)
 }
 
@@ -50,9 +50,9 @@ fn explain(home: &Home, query: &str, json: bool) -> Result<Verdict> {
     let cert = keyring.lookup(query)?;
     let explanation = crate::explain::explain(&keyring, &wot, cert, std::time::SystemTime::now());
     if json {
-        println!("{}", serde_json::to_string_pretty(&explanation)?);
+        outln!("{}", serde_json::to_string_pretty(&explanation)?);
     } else {
-        print!("{}", explanation.to_human());
+        out!("{}", explanation.to_human());
     }
     Ok(Verdict::Pass)
 }

@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 use super::contents::ContentCollector;
 use super::zip_layout::{Kind, ZipLayout};
-use super::{resolve_identity, IdentityHints, Limits, ReadPackage};
+use super::{resolve_identity, IdentityHints, Limits, ReadPackage, Refused};
 use crate::checksum_file::Ecosystem;
 
 /// `composer.json` is read whole to learn the package name; this bounds it.
@@ -49,19 +49,43 @@ fn read_into(
     dest: Option<&Path>,
 ) -> Result<ReadPackage> {
     let file = File::open(path)?;
-    let zip = ZipLayout::read(file, limits.max_entries).context("refusing the zip archive")?;
+    let mut composer_json: Option<Vec<u8>> = None;
+    let entries = read_members(file, limits, dest, &mut composer_json)
+        .map_err(|e| e.context(Refused("refusing the zip archive".into())))?;
+    let (stated_name, stated_version) = match &composer_json {
+        Some(bytes) => composer_json_identity(bytes)?,
+        None => (None, None),
+    };
+    let package = resolve_identity(
+        Ecosystem::Composer,
+        hints,
+        stated_name,
+        stated_version,
+        "composer.json",
+    )?;
+    Ok(ReadPackage::from_contents(package, entries))
+}
+
+/// Every member, hashed (and written below `dest`); what the archive holds
+/// by name, not who it says it is.
+fn read_members(
+    file: File,
+    limits: &Limits,
+    dest: Option<&Path>,
+    composer_json: &mut Option<Vec<u8>>,
+) -> Result<std::collections::BTreeMap<String, crate::checksum_file::Entry>> {
+    let zip = ZipLayout::read(file, limits.max_entries)?;
     let names: Vec<&str> = zip.members.iter().map(|m| m.name.as_str()).collect();
     let prefix = single_top_level_folder(&names)?;
 
     let mut collector = ContentCollector::new(limits);
-    let mut composer_json: Option<Vec<u8>> = None;
     for member in &zip.members {
         let Some(name) = strip(&member.name, prefix.as_deref()) else {
             continue;
         };
         let rel = name.trim_end_matches('/');
         if rel == DS_STORE {
-            bail!("refusing the zip archive: entry {:?}: a `.DS_Store` at the top is installed or dropped depending on the target folder", member.name);
+            bail!("entry {:?}: a `.DS_Store` at the top is installed or dropped depending on the target folder", member.name);
         }
         let context = || format!("entry {:?}", member.name);
         if member.kind == Kind::Dir {
@@ -89,7 +113,7 @@ fn read_into(
             collector
                 .add_file(rel, &mut &buf[..])
                 .with_context(context)?;
-            composer_json = Some(buf);
+            *composer_json = Some(buf);
         } else {
             collector.add_file(rel, &mut reader).with_context(context)?;
         }
@@ -97,19 +121,7 @@ fn read_into(
             out.sync_all()?;
         }
     }
-
-    let (stated_name, stated_version) = match &composer_json {
-        Some(bytes) => composer_json_identity(bytes)?,
-        None => (None, None),
-    };
-    let package = resolve_identity(
-        Ecosystem::Composer,
-        hints,
-        stated_name,
-        stated_version,
-        "composer.json",
-    )?;
-    Ok(ReadPackage::from_contents(package, collector.finish()?))
+    collector.finish()
 }
 
 /// A new file below `dest` (never an existing one, never through a link:
@@ -172,7 +184,7 @@ fn single_top_level_folder(names: &[&str]) -> Result<Option<String>> {
     for name in names {
         let (first, rest) = name.split_once('/').unwrap_or((name, ""));
         if first == DS_STORE && rest.is_empty() {
-            bail!("refusing the zip archive: entry {name:?}: a `.DS_Store` at the top is installed or dropped depending on the archive's layout");
+            bail!("entry {name:?}: a `.DS_Store` at the top is installed or dropped depending on the archive's layout");
         }
         match top {
             None => top = Some(first),

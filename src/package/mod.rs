@@ -15,6 +15,18 @@ use anyhow::{bail, Context, Result};
 
 use crate::checksum_file::{ChecksumFile, Ecosystem, PackageId};
 
+/// Marks a package that cannot be read safely at all (an ambiguous or
+/// malformed archive): bad input, exit 2, wherever it is found. Found with
+/// `error.downcast_ref::<Refused>()`.
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Bounds that keep a hostile archive from filling the disk-less memory of a
 /// verifier or running it for hours. Sizes count *unpacked* bytes.
 #[derive(Clone, Debug)]
