@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+#[derive(Clone, Debug)]
 pub struct Home {
     root: PathBuf,
 }
@@ -79,15 +80,41 @@ impl Home {
         Ok(WriteLock { _file: file })
     }
 
+    /// The write lock if it can be had at once, for optional writes (caches):
+    /// `None` when the home is read-only or another writer holds it.
+    pub fn try_lock(&self) -> Option<WriteLock> {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.root.join("lock"))
+            .ok()?;
+        file.try_lock().ok()?;
+        Some(WriteLock { _file: file })
+    }
+
     /// Replaces `path` (inside the home) with `bytes` in one rename.
     /// `private` files are readable by the owner only, from their first byte on.
     pub fn write_atomic(
+        &self,
+        lock: &WriteLock,
+        path: &Path,
+        bytes: &[u8],
+        private: bool,
+    ) -> Result<()> {
+        commit(vec![self.stage(lock, path, bytes, private)?])
+    }
+
+    /// Writes `bytes` to a temporary file beside `path`, to replace it at
+    /// [`commit`]. Dropped uncommitted, it vanishes: a command that fails
+    /// after staging changes nothing.
+    pub fn stage(
         &self,
         _lock: &WriteLock,
         path: &Path,
         bytes: &[u8],
         private: bool,
-    ) -> Result<()> {
+    ) -> Result<Staged> {
         let dir = path.parent().context("path without a parent")?;
         if private {
             create_private_dir(dir)?;
@@ -105,15 +132,44 @@ impl Home {
             tmp.as_file()
                 .set_permissions(fs::Permissions::from_mode(0o644))?;
         }
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
-        if let Ok(d) = fs::File::open(dir) {
+        tmp.write_all(bytes)
+            .and_then(|()| tmp.as_file().sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Staged {
+            tmp,
+            target: path.to_path_buf(),
+        })
+    }
+}
+
+/// A file written in full, waiting to replace its target.
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
+/// Moves staged files into place, in the order given, each by one rename.
+/// Every byte was written before the first rename, so the only failure left
+/// is the rename itself.
+pub fn commit(staged: Vec<Staged>) -> Result<()> {
+    let mut dirs = Vec::new();
+    for s in staged {
+        let target = s.target;
+        s.tmp
+            .persist(&target)
+            .with_context(|| format!("cannot replace {}", target.display()))?;
+        if let Some(dir) = target.parent() {
+            if !dirs.contains(&dir.to_path_buf()) {
+                dirs.push(dir.to_path_buf());
+            }
+        }
+    }
+    for dir in dirs {
+        if let Ok(d) = fs::File::open(&dir) {
             let _ = d.sync_all();
         }
-        Ok(())
     }
+    Ok(())
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {

@@ -31,6 +31,8 @@ pub struct Keyring {
     own: BTreeSet<Fingerprint>,
     /// SHA-256 of `keyring.pgp` as loaded: the key of caches derived from it.
     digest: String,
+    /// Own keys imported since loading, written by [`Keyring::save`].
+    pending_secrets: Vec<Cert>,
 }
 
 /// What an import changed, for the user's report.
@@ -48,7 +50,12 @@ impl Keyring {
     /// Reads the keyring; a missing home is an empty keyring, a damaged one an
     /// error that names the file.
     pub fn load(home: &Home) -> Result<Keyring> {
-        let mut keyring = Keyring::default();
+        // Own keys first: writers replace keyring.pgp before adding a secret,
+        // so every own key seen here is in the keyring read next.
+        let mut keyring = Keyring {
+            own: own_key_fingerprints(home)?,
+            ..Keyring::default()
+        };
         let path = home.keyring_path();
         if path.exists() {
             let bytes = fs::read(&path).map_err(|e| damaged(&path, e.into()))?;
@@ -57,8 +64,25 @@ impl Keyring {
                 keyring.insert(cert.map_err(|e| damaged(&path, e))?);
             }
         }
-        keyring.own = own_key_fingerprints(home)?;
+        if let Some(missing) = keyring.own.iter().find(|f| !keyring.certs.contains_key(*f)) {
+            bail!(
+                "damaged home: {} lacks your own key {} (the file was truncated or replaced); restore it from a backup, or re-import the key with `pgp-pkg key import {}`",
+                path.display(),
+                missing.to_hex(),
+                secret_path(home, missing).display()
+            );
+        }
         Ok(keyring)
+    }
+
+    /// Takes the write lock and loads the keyring for a change, after
+    /// checking every primary file the change will need (the owner trust
+    /// too): a damaged home fails here, before anything is written.
+    pub fn load_for_change(home: &Home) -> Result<(WriteLock, Keyring)> {
+        let lock = home.lock()?;
+        let keyring = Keyring::load(home)?;
+        crate::owner_trust::OwnerTrust::load(home)?;
+        Ok((lock, keyring))
     }
 
     pub fn certs(&self) -> impl Iterator<Item = &Cert> {
@@ -102,23 +126,31 @@ impl Keyring {
     }
 
     /// Merges certificates, secret keys and revocation certificates into the
-    /// keyring in memory. Secrets are written to `secret/` right away; call
-    /// [`Keyring::save`] under the same lock to persist the public part.
+    /// keyring in memory; [`Keyring::save`], under the same lock, writes the
+    /// keyring and the new secrets together.
     pub fn import(
         &mut self,
         home: &Home,
-        lock: &WriteLock,
+        _lock: &WriteLock,
         material: ParsedKeys,
     ) -> Result<ImportSummary> {
         let mut summary = ImportSummary::default();
         for cert in material.certs {
             let fpr = cert.fingerprint();
             if cert.is_tsk() {
-                let merged_secret = match read_secret(home, &fpr)? {
+                let earlier = match self
+                    .pending_secrets
+                    .iter()
+                    .position(|p| p.fingerprint() == fpr)
+                {
+                    Some(i) => Some(self.pending_secrets.remove(i)),
+                    None => read_secret(home, &fpr)?,
+                };
+                let merged_secret = match earlier {
                     Some(old) => old.merge_public_and_secret(cert.clone())?,
                     None => cert.clone(),
                 };
-                write_secret(home, lock, &merged_secret)?;
+                self.pending_secrets.push(merged_secret);
                 if self.own.insert(fpr.clone()) {
                     summary.new_secret.push(fpr.clone());
                 }
@@ -161,6 +193,10 @@ impl Keyring {
     /// Writes the public keyring atomically, and its index.
     /// Afterwards `digest()` describes the file just written, so caches
     /// can be built from this keyring without reading it back.
+    ///
+    /// All or nothing: the keyring and every secret imported since loading
+    /// are written in full before any of them replaces a file; the keyring
+    /// goes first, so a reader never sees an own key missing from it.
     pub fn save(&mut self, home: &Home, lock: &WriteLock) -> Result<()> {
         let mut bytes = Vec::new();
         let mut spans = Vec::with_capacity(self.certs.len());
@@ -169,8 +205,16 @@ impl Keyring {
             cert.serialize(&mut bytes)?;
             spans.push((cert, start, bytes.len() as u64 - start));
         }
-        home.write_atomic(lock, &home.keyring_path(), &bytes, false)?;
-        KeyringIndex::save(home, lock, &spans)?;
+        let mut staged = vec![home.stage(lock, &home.keyring_path(), &bytes, false)?];
+        for tsk in &self.pending_secrets {
+            let mut secret = Vec::new();
+            tsk.as_tsk().serialize(&mut secret)?;
+            staged.push(home.stage(lock, &secret_path(home, &tsk.fingerprint()), &secret, true)?);
+        }
+        crate::home::commit(staged)?;
+        self.pending_secrets.clear();
+        // Derived: a failure here leaves a stale index, which is ignored.
+        let _ = KeyringIndex::save(home, lock, &spans);
         self.digest = digest_of(&bytes);
         Ok(())
     }
@@ -207,14 +251,20 @@ impl IssuerLookup for Keyring {
 /// The cheapest lookup available: through the keyring index when it is
 /// fresh (parsing only the signers' certificates), else the whole keyring.
 pub enum CertLookup {
-    Indexed(KeyringIndex),
+    /// The index, and the whole keyring should the index prove stale.
+    Indexed(
+        KeyringIndex,
+        Home,
+        Box<std::sync::OnceLock<std::result::Result<Keyring, String>>>,
+    ),
     Loaded(Keyring),
 }
 
 impl CertLookup {
     pub fn open(home: &Home) -> Result<CertLookup> {
+        check_own_keys_present(home)?;
         Ok(match KeyringIndex::load_fresh(home) {
-            Some(index) => CertLookup::Indexed(index),
+            Some(index) => CertLookup::Indexed(index, home.clone(), Box::default()),
             None => CertLookup::Loaded(Keyring::load(home)?),
         })
     }
@@ -223,10 +273,40 @@ impl CertLookup {
 impl IssuerLookup for CertLookup {
     fn issuer_cert(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
         match self {
-            CertLookup::Indexed(index) => index.find_issuer(issuers),
+            CertLookup::Indexed(index, home, fallback) => match index.find_issuer(issuers) {
+                Err(e) if e.is::<crate::keyring_index::StaleIndex>() => {
+                    let keyring =
+                        fallback.get_or_init(|| Keyring::load(home).map_err(|e| format!("{e:#}")));
+                    match keyring {
+                        Ok(k) => k.issuer_cert(issuers),
+                        Err(e) => Err(anyhow::anyhow!("{e}")),
+                    }
+                }
+                other => other,
+            },
             CertLookup::Loaded(keyring) => keyring.issuer_cert(issuers),
         }
     }
+}
+
+/// A keyring that lacks one of the user's own keys was truncated or
+/// replaced: a damaged home, not an empty keyring.
+fn check_own_keys_present(home: &Home) -> Result<()> {
+    let own = own_key_fingerprints(home)?;
+    if own.is_empty() {
+        return Ok(());
+    }
+    let path = home.keyring_path();
+    let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if len == 0 {
+        bail!(
+            "damaged home: {} is empty or missing, but {} holds your own key(s); restore the file from a backup, or re-import them with `pgp-pkg key import {}`",
+            path.display(),
+            home.secret_dir().display(),
+            secret_path(home, own.iter().next().expect("not empty")).display()
+        );
+    }
+    Ok(())
 }
 
 fn digest_of(bytes: &[u8]) -> String {
@@ -264,13 +344,6 @@ pub fn read_secret(home: &Home, fpr: &Fingerprint) -> Result<Option<Cert>> {
     Cert::from_file(&path)
         .map(Some)
         .map_err(|e| damaged(&path, e))
-}
-
-/// Stores one of the user's own keys with its secrets, readable by the owner only.
-pub fn write_secret(home: &Home, lock: &WriteLock, tsk: &Cert) -> Result<()> {
-    let mut bytes = Vec::new();
-    tsk.as_tsk().serialize(&mut bytes)?;
-    home.write_atomic(lock, &secret_path(home, &tsk.fingerprint()), &bytes, true)
 }
 
 fn secret_path(home: &Home, fpr: &Fingerprint) -> std::path::PathBuf {

@@ -2,9 +2,12 @@
 //! key IDs of all its keys. It lets `verify` parse only the signers'
 //! certificates instead of the whole keyring (Debian's: 28 MB, ~0.45 s).
 //!
-//! Written next to every keyring save (`HOME/cache/keyring-index.json`) and
-//! trusted only while `keyring.pgp` is exactly the file it was made for
-//! (same size, modification time and inode). Derived data: deletable.
+//! Written next to every keyring save (`HOME/cache/keyring-index.json`,
+//! sealed: see `cache_file`) and used only while `keyring.pgp` is exactly the
+//! file it was made for (same size, modification time and inode), while its
+//! spans lie inside that file, and while each span parses to the certificate
+//! it names; anything else falls back to reading the whole keyring. Derived
+//! data: deletable.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -12,6 +15,8 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
+
+use crate::cache_file;
 use openpgp::parse::Parse;
 use openpgp::{Cert, KeyHandle, KeyID};
 use sequoia_openpgp as openpgp;
@@ -63,6 +68,8 @@ pub struct KeyringIndex {
     parsed: Mutex<HashMap<usize, Cert>>,
     /// (offset, length) of each certificate.
     spans: Vec<(u64, u64)>,
+    /// The fingerprint of the certificate each span must hold.
+    fingerprints: Vec<String>,
     /// Key ID (hex) of every primary key and subkey → indices into `spans`.
     by_key_id: HashMap<String, Vec<usize>>,
 }
@@ -86,6 +93,21 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     Ok(())
 }
 
+const INDEX_FILE: &str = "keyring-index.json";
+
+/// The index does not describe the keyring it was opened with: the caller
+/// uses the whole keyring instead.
+#[derive(Debug)]
+pub struct StaleIndex;
+
+impl std::fmt::Display for StaleIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the keyring index does not match keyring.pgp")
+    }
+}
+
+impl std::error::Error for StaleIndex {}
+
 impl KeyringIndex {
     /// Writes the index of a keyring that holds `certs` back to back, each
     /// with its (offset, length).
@@ -106,28 +128,48 @@ impl KeyringIndex {
             .iter()
             .map(|(_, offset, len)| (*offset, *len))
             .collect();
+        let fingerprints = certs
+            .iter()
+            .map(|(cert, _, _)| cert.fingerprint().to_hex())
+            .collect();
         let index = KeyringIndex {
             keyring,
             file: None,
             parsed: Mutex::default(),
             spans,
+            fingerprints,
             by_key_id,
         };
-        let path = home.cache_dir().join("keyring-index.json");
-        home.write_atomic(lock, &path, &serde_json::to_vec(&index)?, false)
+        let path = home.cache_dir().join(INDEX_FILE);
+        home.write_atomic(lock, &path, &cache_file::seal(&index)?, false)
     }
 
-    /// The index, with the keyring file opened, if it describes that file.
+    /// The index, with the keyring file opened, if it is intact and
+    /// describes that file; `None` (use the whole keyring) otherwise.
     pub fn load_fresh(home: &Home) -> Option<KeyringIndex> {
-        let bytes = std::fs::read(home.cache_dir().join("keyring-index.json")).ok()?;
-        let mut index: KeyringIndex = serde_json::from_slice(&bytes).ok()?;
+        let mut index: KeyringIndex = cache_file::load(home, INDEX_FILE)?;
         let file = File::open(home.keyring_path()).ok()?;
         let stamp = FileStamp::from_metadata(file.metadata().ok()?)?;
-        if stamp != index.keyring {
+        if stamp != index.keyring || !index.is_consistent() {
             return None;
         }
         index.file = Some(file);
         Some(index)
+    }
+
+    /// Every span inside the file, every reference to a span that exists.
+    fn is_consistent(&self) -> bool {
+        let len = self.keyring.len;
+        self.fingerprints.len() == self.spans.len()
+            && self
+                .spans
+                .iter()
+                .all(|&(offset, n)| offset.checked_add(n).is_some_and(|end| end <= len))
+            && self
+                .by_key_id
+                .values()
+                .flatten()
+                .all(|&i| i < self.spans.len())
     }
 
     fn parse_span(&self, file: &File, i: usize) -> Result<Cert> {
@@ -137,7 +179,11 @@ impl KeyringIndex {
         let (offset, len) = self.spans[i];
         let mut bytes = vec![0u8; len as usize];
         read_at(file, &mut bytes, offset)?;
-        let cert = Cert::from_bytes(&bytes).context("damaged home: keyring.pgp")?;
+        // The index says where to look, never what is there.
+        let cert = match Cert::from_bytes(&bytes) {
+            Ok(cert) if cert.fingerprint().to_hex() == self.fingerprints[i] => cert,
+            _ => return Err(StaleIndex.into()),
+        };
         self.parsed
             .lock()
             .expect("not poisoned")

@@ -1,6 +1,7 @@
 //! pgp-pkg: OpenPGP author signatures and a web of trust for Hex (mix) and
 //! Composer packages. See `docs/architecture.md` for how the modules fit.
 
+pub mod cache_file;
 pub mod checksum_file;
 pub mod cli;
 pub mod commands;

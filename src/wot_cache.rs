@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::cache_file;
 use crate::home::Home;
 use crate::keyring::{own_key_fingerprints, Keyring};
 use crate::keyring_index::FileStamp;
@@ -60,11 +61,7 @@ impl Network {
     /// The cached network if it is fresh for this keyring, else a new one,
     /// which is then cached (when the home exists).
     pub fn load_or_build(home: &Home, keyring: &Keyring, now: SystemTime) -> Result<Network> {
-        let path = home.cache_dir().join("network.json");
-        if let Some(network) = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Cached>(&b).ok())
-        {
+        if let Some(network) = cache_file::load::<Cached>(home, "network.json") {
             let age = now.duration_since(from_secs(network.checked_at)).ok();
             if network.format == FORMAT
                 && network.keyring_sha256 == keyring.digest()
@@ -76,10 +73,9 @@ impl Network {
             }
         }
         let network = Network::build(keyring, now)?;
-        if home.root().is_dir() && keyring.certs().next().is_some() {
+        if keyring.certs().next().is_some() {
             let cached = Cached::from_network(&network, keyring.digest(), now);
-            let lock = home.lock()?;
-            home.write_atomic(&lock, &path, &serde_json::to_vec(&cached)?, false)?;
+            cache_file::store(home, "network.json", &cached);
         }
         Ok(network)
     }
@@ -354,9 +350,7 @@ impl KeyTrust {
     /// and own keys and has not expired; else computed afresh and cached.
     pub fn load(home: &Home, now: SystemTime) -> Result<KeyTrust> {
         let stamps = Stamps::now(home)?;
-        let cached = std::fs::read(home.cache_dir().join("trust.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<CachedTrust>(&b).ok());
+        let cached = cache_file::load::<CachedTrust>(home, "trust.json");
         if let Some(cached) = cached {
             if cached.format == FORMAT && cached.stamps == stamps && secs(now) < cached.valid_until
             {
@@ -384,20 +378,14 @@ impl KeyTrust {
             .certs()
             .map(|c| (c.fingerprint(), wot.key_trust(&c.fingerprint())))
             .collect();
-        if home.root().is_dir() && stamps.keyring.is_some() {
+        if stamps.keyring.is_some() {
             let cached = CachedTrust {
                 format: FORMAT,
                 stamps,
                 valid_until: secs(network.next_change(now).min(now + MAX_AGE)),
                 key_trust: map.iter().map(|(f, l)| (f.to_hex(), *l)).collect(),
             };
-            let lock = home.lock()?;
-            home.write_atomic(
-                &lock,
-                &home.cache_dir().join("trust.json"),
-                &serde_json::to_vec(&cached)?,
-                false,
-            )?;
+            cache_file::store(home, "trust.json", &cached);
         }
         Ok(KeyTrust(map))
     }

@@ -215,3 +215,166 @@ fn a_keyring_replaced_behind_our_back_is_not_read_through_a_stale_index() {
         "Alice must still be found"
     );
 }
+
+/// Reseals a cache file after `edit` changed its JSON (as a damaged or
+/// stale but well-formed file would be).
+fn reseal(path: &std::path::Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).unwrap();
+    let newline = bytes.iter().position(|&b| b == b'\n').unwrap();
+    let mut json: serde_json::Value = serde_json::from_slice(&bytes[newline + 1..]).unwrap();
+    edit(&mut json);
+    let payload = serde_json::to_vec(&json).unwrap();
+    let digest: String = sha2::Sha256::digest(&payload)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut out = digest.into_bytes();
+    out.push(b'\n');
+    out.extend(payload);
+    std::fs::write(path, out).unwrap();
+}
+
+/// Issue 8: the index is validated on load and never trusted for offsets.
+#[test]
+fn a_damaged_keyring_index_is_ignored_never_followed() {
+    let env = signed_widget_env();
+    let expected = (0, "ok".to_string(), "ultimate".to_string());
+    let index = env.home().join("cache/keyring-index.json");
+    let original = std::fs::read(&index).unwrap();
+    // Truncated, and one flipped byte: the seal no longer matches.
+    std::fs::write(&index, &original[..original.len() / 2]).unwrap();
+    assert_eq!(verdict(&env), expected);
+    let mut flipped = original.clone();
+    let at = flipped.len() - 10;
+    flipped[at] ^= 0x01;
+    std::fs::write(&index, &flipped).unwrap();
+    assert_eq!(verdict(&env), expected);
+    // Well sealed, but spans past the end of keyring.pgp (once an index out of bounds).
+    std::fs::write(&index, &original).unwrap();
+    reseal(&index, |j| {
+        for span in j["spans"].as_array_mut().unwrap() {
+            span[0] = serde_json::json!(1u64 << 40);
+        }
+    });
+    let out = env.run(&["verify", "widget.zip", "--version", "1.0.0"]);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert_eq!(verdict(&env), expected);
+    // Well sealed, in bounds, but every span points at another certificate:
+    // Alice must still be found (through the whole keyring).
+    std::fs::write(&index, &original).unwrap();
+    reseal(&index, |j| {
+        let spans = j["spans"].as_array_mut().unwrap();
+        spans.rotate_left(1);
+    });
+    assert_eq!(verdict(&env), expected);
+}
+
+#[test]
+fn an_empty_keyring_beside_an_own_key_is_a_damaged_home() {
+    let env = signed_widget_env();
+    std::fs::write(env.home().join("keyring.pgp"), b"").unwrap();
+    for args in [
+        &["verify", "widget.zip", "--version", "1.0.0"][..],
+        &["key", "list"][..],
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("damaged home"), "{}", out.stderr);
+        assert!(out.stderr.contains("keyring.pgp"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn import_is_all_or_nothing_when_owner_trust_is_damaged() {
+    let env = signed_widget_env();
+    let keyring = std::fs::read(env.home().join("keyring.pgp")).unwrap();
+    std::fs::write(
+        env.home().join("ownertrust.txt"),
+        "not owner trust at all\n",
+    )
+    .unwrap();
+    let out = env.run(&["key", "import", testkey("dave.sec.asc").to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("ownertrust.txt"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read(env.home().join("keyring.pgp")).unwrap(),
+        keyring,
+        "keyring.pgp must be untouched"
+    );
+    let secrets: Vec<_> = std::fs::read_dir(env.home().join("secret"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(secrets.len(), 1, "no new secret key: {secrets:?}");
+}
+
+/// Reading never needs the write lock: a writer holding it (or a home where
+/// it cannot be taken) does not block or fail `verify`, even with every
+/// cache stale.
+#[test]
+fn reading_never_waits_for_the_write_lock() {
+    let env = signed_widget_env();
+    let expected = (0, "ok".to_string(), "ultimate".to_string());
+    std::fs::remove_dir_all(env.home().join("cache")).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(env.home().join("lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(verdict(&env), expected);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "verify waited for the lock"
+    );
+    drop(lock);
+    // A lock that cannot even be opened (as in a read-only home).
+    std::fs::remove_file(env.home().join("lock")).unwrap();
+    std::fs::create_dir(env.home().join("lock")).unwrap();
+    std::fs::remove_dir_all(env.home().join("cache")).ok();
+    assert_eq!(verdict(&env), expected);
+    assert!(!env.home().join("cache/trust.json").exists());
+}
+
+/// A closed standard output ends the command quietly, and never turns a
+/// failure into success.
+#[test]
+fn a_closed_stdout_is_no_panic_and_keeps_the_exit_code() {
+    let env = signed_widget_env();
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let out = env
+        .cmd()
+        .args(["key", "list"])
+        .stdout(closed())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // A failing verify still exits 1.
+    write_zip(
+        &env.path("widget.zip"),
+        &[("composer.json", "{}"), ("evil.php", "x")],
+    );
+    let out = env
+        .cmd()
+        .args([
+            "verify",
+            "widget.zip",
+            "--version",
+            "1.0.0",
+            "--name",
+            "acme/widget",
+        ])
+        .stdout(closed())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+}

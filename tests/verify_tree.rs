@@ -513,3 +513,113 @@ fn unknown_and_revoked_signers_through_verify_tree() {
         (1, Some("revoked"))
     );
 }
+
+/// One mapping from a report to the exit code (issue 8): the same garbage
+/// signature is exit 2 in `verify`, `verify-tree` and both hooks.
+#[test]
+fn a_garbage_signature_is_exit_2_in_every_command() {
+    let env = mix_project();
+    std::fs::write(
+        env.path("sigs/hex/foo/1.0.0.asc"),
+        "-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n",
+    )
+    .unwrap();
+    let (code, pkgs) = tree(&env, &[]);
+    assert_eq!(code, 2, "{pkgs:#?}");
+    assert_eq!(status_of(&pkgs, "foo")["status"], "bad-signature");
+    let tar = env.path("hex/packages/hexpm/foo-1.0.0.tar");
+    let out = env.run(&[
+        "verify",
+        tar.to_str().unwrap(),
+        "--signature",
+        "sigs/hex/foo/1.0.0.asc",
+    ]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    let out = env
+        .cmd()
+        .args(["hook", "mix", "--lockfile", "project/mix.lock"])
+        .env("HEX_HOME", env.path("hex"))
+        .env("PGP_PKG_SIGNATURES", env.path("sigs"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // The Composer hook, with the same garbage as a widget's signature.
+    write_zip(
+        &env.path("widget.zip"),
+        &[("composer.json", "{\"name\": \"acme/widget\"}")],
+    );
+    std::fs::create_dir_all(env.path("sigs/composer/acme/widget")).unwrap();
+    std::fs::copy(
+        env.path("sigs/hex/foo/1.0.0.asc"),
+        env.path("sigs/composer/acme/widget/1.0.0.asc"),
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args([
+            "hook",
+            "composer",
+            "--archive",
+            "widget.zip",
+            "--name",
+            "acme/widget",
+            "--version",
+            "1.0.0",
+        ])
+        .env("PGP_PKG_SIGNATURES", env.path("sigs"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// An ambiguous zip in Composer's cache is bad input (exit 2) for
+/// verify-tree too, naming the archive and the entry.
+#[test]
+fn an_ambiguous_cached_zip_is_exit_2_naming_the_entry() {
+    use common::rawzip::hostile_zips;
+    let env = Env::new();
+    let (label, bytes) = hostile_zips().into_iter().next().unwrap();
+    let url = "https://example.invalid/w.zip";
+    let lock = serde_json::json!({"packages": [{"name": "acme/widget", "version": "1.0.0", "dist": {"type": "zip", "url": url, "shasum": ""}}]});
+    std::fs::create_dir_all(env.path("project")).unwrap();
+    std::fs::write(env.path("project/composer.lock"), lock.to_string()).unwrap();
+    // Composer's cache name: the SHA-1 of the dist URL.
+    let name: String = {
+        let mut ctx = sequoia_openpgp::types::HashAlgorithm::SHA1
+            .context()
+            .unwrap()
+            .for_digest();
+        ctx.update(url.as_bytes());
+        ctx.into_digest()
+            .unwrap()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let cached = env.path(&format!("composer-cache/files/acme/widget/{name}.zip"));
+    std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
+    std::fs::write(&cached, bytes).unwrap();
+    let out = env
+        .cmd()
+        .args(["verify-tree", "project/composer.lock", "--json"])
+        .env("COMPOSER_CACHE_DIR", env.path("composer-cache"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{label}: {stdout}");
+    assert!(
+        stdout.contains("refusing the zip archive") && stdout.contains("src/Thing.php"),
+        "{stdout}"
+    );
+}

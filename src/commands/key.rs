@@ -34,8 +34,7 @@ pub fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
 
 fn generate(home: &Home, user_id: &str) -> Result<Verdict> {
     let tsk = generate_key(user_id)?;
-    let lock = home.lock()?;
-    let mut keyring = Keyring::load(home)?;
+    let (lock, mut keyring) = Keyring::load_for_change(home)?;
     keyring.import(
         home,
         &lock,
@@ -68,8 +67,7 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
             material.skipped_packets, material.skipped_certs
         );
     }
-    let lock = home.lock()?;
-    let mut keyring = Keyring::load(home)?;
+    let (lock, mut keyring) = Keyring::load_for_change(home)?;
     let summary = keyring.import(home, &lock, material)?;
     keyring.save(home, &lock)?;
     let stamps = Stamps::now(home)?;
@@ -173,8 +171,7 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
 /// A local certification: the user vouches for one binding, for their own
 /// web of trust only (it is never exported).
 fn certify(home: &Home, query: &str, user_id: &str, key: Option<&str>) -> Result<Verdict> {
-    let lock = home.lock()?;
-    let mut keyring = Keyring::load(home)?;
+    let (lock, mut keyring) = Keyring::load_for_change(home)?;
     let target = keyring.lookup(query)?.clone();
     let Some(uid) = target
         .userids()
