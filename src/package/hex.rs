@@ -34,6 +34,7 @@ pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadP
     for entry in outer.entries().context("reading the outer tar")? {
         let mut entry = entry.context("reading the outer tar")?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        check_headers(&mut entry, false).with_context(|| format!("outer tar member {name:?}"))?;
         if !entry.header().entry_type().is_file() {
             bail!("unexpected member {name:?} in the outer tar (not a regular file)");
         }
@@ -176,6 +177,7 @@ fn read_inner_tar(reader: &mut dyn Read, collector: &mut ContentCollector<'_>) -
         let path = std::str::from_utf8(&raw)
             .with_context(|| format!("file name {:?} is not UTF-8", String::from_utf8_lossy(&raw)))?
             .to_string();
+        check_headers(&mut entry, true).with_context(|| format!("member {path:?}"))?;
         let kind = entry.header().entry_type();
         if kind.is_file() {
             collector.add_file(&path, &mut entry)?;
@@ -188,10 +190,41 @@ fn read_inner_tar(reader: &mut dyn Read, collector: &mut ContentCollector<'_>) -
                 .to_string();
             collector.add_symlink(&path, &target)?;
         } else if kind.is_pax_global_extensions() {
-            continue;
+            bail!("a pax global header: tar readers apply it differently (Hex never writes one)");
         } else {
             bail!("member {path:?} has unsupported type {kind:?} (only files, directories and symlinks)");
         }
+    }
+    Ok(())
+}
+
+/// pax records that Hex's `erl_tar` applies exactly as the `tar` crate does:
+/// the long path that ustar cannot hold, and metadata that changes no byte.
+/// Anything else (`size` above all: erl_tar ignores it, so the two would cut
+/// the stream into different members) is refused, as are GNU long names.
+const PAX_KEYS: &[&str] = &[
+    "path", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname",
+];
+
+fn check_headers<R: Read>(entry: &mut tar::Entry<'_, R>, long_paths: bool) -> Result<()> {
+    let mut pax_path = false;
+    if let Some(extensions) = entry.pax_extensions()? {
+        for ext in extensions {
+            let ext = ext.context("malformed pax header")?;
+            let key = ext.key().context("pax keyword is not UTF-8")?;
+            if !PAX_KEYS.contains(&key) || (key == "path" && !long_paths) {
+                bail!("a pax header sets {key:?}, which tar readers apply differently");
+            }
+            pax_path |= key == "path";
+        }
+    }
+    if !pax_path && entry.path_bytes() != entry.header().path_bytes() {
+        bail!("a GNU long-name header renames it, which tar readers apply differently");
+    }
+    if entry.header().entry_type().is_gnu_longlink()
+        || entry.link_name_bytes() != entry.header().link_name_bytes()
+    {
+        bail!("a long link-name header, which tar readers apply differently");
     }
     Ok(())
 }

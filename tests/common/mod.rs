@@ -3,6 +3,7 @@
 //! well-behaved tool would produce (backdated, SHA-1, revoked).
 #![allow(dead_code)]
 
+pub mod rawtar;
 pub mod rawzip;
 
 use std::io::{Read, Write};
