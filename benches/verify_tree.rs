@@ -20,7 +20,7 @@ use openpgp::packet::signature::SignatureBuilder;
 use openpgp::packet::Packet;
 use openpgp::serialize::Serialize;
 use openpgp::types::SignatureType;
-use pgp_pkg::checksum_file::Ecosystem;
+use pgp_pkg::model::Ecosystem;
 use pgp_pkg::package::{read_package, IdentityHints, Limits};
 use sequoia_openpgp as openpgp;
 use sha2::Digest;

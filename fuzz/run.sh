@@ -26,7 +26,15 @@ seed() {
 
 targets=$1
 [ "$targets" = all ] && targets="zip_reader hex_reader mix_lock composer_lock checksum_file policy_file signatures"
+# FUZZ_BIN=DIR runs prebuilt targets from DIR instead of building them
+# (useful while the sources change under a long run).
 for t in $targets; do
   seed "$t"
-  cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10
+  mkdir -p "artifacts/$t"
+  opts=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -artifact_prefix="artifacts/$t/")
+  if [ -n "${FUZZ_BIN:-}" ]; then
+    "$FUZZ_BIN/$t" "corpus/$t" "${opts[@]}"
+  else
+    cargo +nightly fuzz run "$t" "corpus/$t" -- "${opts[@]}"
+  fi
 done

@@ -1,4 +1,4 @@
-//! The checksum file: the canonical text an author signs (SPEC §1).
+//! The checksum file: the canonical text an author signs (docs/checksum-file.md).
 //!
 //! It is computed from a package alone and is byte-for-byte deterministic, so a
 //! detached signature over it can be checked by anyone, with pgp-pkg or with
@@ -6,98 +6,14 @@
 //! its only writer and reader.
 
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
+
+use crate::model::{Ecosystem, PackageId, Sha256};
 
 /// First line of every checksum file; bump the number on any format change.
 pub const FORMAT_LINE: &str = "pgp-pkg checksum file v1";
-
-/// The package manager a package belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Ecosystem {
-    Hex,
-    Composer,
-}
-
-impl Ecosystem {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ecosystem::Hex => "hex",
-            Ecosystem::Composer => "composer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "hex" => Ok(Ecosystem::Hex),
-            "composer" => Ok(Ecosystem::Composer),
-            other => bail!("unknown ecosystem {other:?} (expected hex or composer)"),
-        }
-    }
-}
-
-impl fmt::Display for Ecosystem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which package and release a checksum file describes. It is part of the
-/// signed text, so a signature of `foo 1.0.0` never verifies as `foo 1.0.1`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PackageId {
-    pub ecosystem: Ecosystem,
-    pub name: String,
-    pub version: String,
-}
-
-impl fmt::Display for PackageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.ecosystem, self.name, self.version)
-    }
-}
-
-/// A SHA-256 digest, printed as lower-case hex.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Sha256(pub [u8; 32]);
-
-impl Sha256 {
-    pub fn to_hex(&self) -> String {
-        let mut s = String::with_capacity(64);
-        for b in self.0 {
-            let _ = write!(s, "{b:02x}");
-        }
-        s
-    }
-
-    /// Parses 64 hex digits, either case (Hex's `CHECKSUM` member is upper case).
-    pub fn from_hex(s: &str) -> Result<Self> {
-        if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            bail!("not a SHA-256 hex digest: {s:?}");
-        }
-        let mut out = [0u8; 32];
-        for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-            let pair = std::str::from_utf8(chunk).expect("ASCII hex digits");
-            out[i] = u8::from_str_radix(pair, 16).expect("checked hex digits");
-        }
-        Ok(Sha256(out))
-    }
-}
-
-impl fmt::Debug for Sha256 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
-impl fmt::Display for Sha256 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
 
 /// The two checksums Hex and `mix.lock` record for a release.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::checksum_file::Ecosystem;
+use crate::model::Ecosystem;
 use crate::trust::TrustLevel;
 
 #[derive(Debug, Parser)]

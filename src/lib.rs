@@ -1,27 +1,33 @@
 //! pgp-pkg: OpenPGP author signatures and a web of trust for Hex (mix) and
-//! Composer packages. See `docs/architecture.md` for how the modules fit.
+//! Composer packages. docs/development.md describes the layout; in short,
+//! each layer uses only those listed before it:
+//!
+//! 1. `model`, `terms`: shared ids and time; term-file readers.
+//! 2. `checksum_file`, `package`, `lockfile`: what is signed, package
+//!    readers, what a project pins.
+//! 3. `keys`: the home, the keyring, own keys, signing.
+//! 4. `trust`: owner trust, the web of trust, its caches, explanations.
+//! 5. `signatures`: where signatures are, and checking them.
+//! 6. `decision`: from evidence to a status, the report and its JSON.
+//! 7. `project`: installed trees and the project's policy file.
+//! 8. `cli`, `commands`: the command line and what each command does.
 
-pub mod cache_file;
+pub mod model;
+pub mod terms;
+
 pub mod checksum_file;
+pub mod lockfile;
+pub mod package;
+
+pub mod keys;
+
+pub mod trust;
+
+pub mod signatures;
+
+pub mod decision;
+
+pub mod project;
+
 pub mod cli;
 pub mod commands;
-pub mod erlang_term;
-pub mod explain;
-pub mod fetch;
-pub mod home;
-pub mod keyring;
-pub mod keyring_index;
-pub mod locate;
-pub mod lockfile;
-pub mod owner_trust;
-pub mod package;
-pub mod policy;
-pub mod project_policy;
-pub mod report;
-pub mod signature_source;
-pub mod signing;
-pub mod text_cursor;
-pub mod trust;
-pub mod verify;
-pub mod wot;
-pub mod wot_cache;

@@ -9,7 +9,8 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::rawzip::{RawEntry, RawZip};
-use pgp_pkg::checksum_file::{ChecksumFile, Ecosystem, Entry};
+use pgp_pkg::checksum_file::{ChecksumFile, Entry};
+use pgp_pkg::model::Ecosystem;
 use pgp_pkg::package::{read_package, IdentityHints, Limits};
 use proptest::prelude::*;
 use sha2::Digest;
@@ -121,7 +122,7 @@ proptest! {
         tar.extend(b"ustar\x0000");
         tar.extend(&bytes);
         let _ = read_bytes(&tar, "tar");
-        let _ = pgp_pkg::verify::parse_signatures(&bytes);
+        let _ = pgp_pkg::signatures::verify::parse_signatures(&bytes);
     }
 
     #[test]

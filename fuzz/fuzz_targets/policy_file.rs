@@ -5,5 +5,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = pgp_pkg::project_policy::ProjectPolicy::parse(text);
+    let _ = pgp_pkg::project::policy_file::ProjectPolicy::parse(text);
 });

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = pgp_pkg::verify::parse_signatures(data);
+    let _ = pgp_pkg::signatures::verify::parse_signatures(data);
 });

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use libfuzzer_sys::fuzz_target;
-use pgp_pkg::checksum_file::Ecosystem;
+use pgp_pkg::model::Ecosystem;
 use pgp_pkg::package::{extract_composer_zip, read_package, IdentityHints, Limits};
 
 fuzz_target!(|data: &[u8]| {

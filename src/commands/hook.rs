@@ -8,18 +8,18 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 
 use super::Verdict;
-use crate::checksum_file::{Ecosystem, PackageId};
 use crate::cli::HookCommand;
-use crate::home::Home;
-use crate::keyring::CertLookup;
+use crate::decision::report::Report;
+use crate::decision::rules::decide;
+use crate::keys::home::Home;
+use crate::keys::keyring::CertLookup;
+use crate::model::{Ecosystem, PackageId};
 use crate::package::{extract_composer_zip, read_package, IdentityHints, Limits};
-use crate::policy::decide;
-use crate::project_policy::ProjectPolicy;
-use crate::report::Report;
-use crate::signature_source::SignatureSources;
+use crate::project::policy_file::ProjectPolicy;
+use crate::signatures::sources::SignatureSources;
+use crate::signatures::verify::gather_evidence;
+use crate::trust::snapshot::KeyTrust;
 use crate::trust::TrustLevel;
-use crate::verify::gather_evidence;
-use crate::wot_cache::KeyTrust;
 
 pub fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
     match cmd {

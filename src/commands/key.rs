@@ -3,20 +3,19 @@
 use std::time::SystemTime;
 
 use anyhow::{bail, Result};
-use openpgp::policy::StandardPolicy;
 use openpgp::serialize::SerializeInto;
 use sequoia_openpgp as openpgp;
 use serde::Serialize;
 
 use super::{read_input, Verdict};
 use crate::cli::KeyCommand;
-use crate::home::Home;
-use crate::keyring::{parse_key_material, Keyring, ParsedKeys};
-use crate::signing::generate_key;
-use crate::signing::{certify_user_id, choose_own_key};
+use crate::keys::home::{Home, WriteLock};
+use crate::keys::keyring::{parse_key_material, Keyring, ParsedKeys};
+use crate::keys::signing::generate_key;
+use crate::keys::signing::{certify_user_id, choose_own_key};
+use crate::trust::snapshot::{KeyTrust, Stamps};
+use crate::trust::wot::CertValidity;
 use crate::trust::TrustLevel;
-use crate::wot::CertValidity;
-use crate::wot_cache::{KeyTrust, Stamps};
 
 pub fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
     match cmd {
@@ -34,7 +33,7 @@ pub fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
 
 fn generate(home: &Home, user_id: &str) -> Result<Verdict> {
     let tsk = generate_key(user_id)?;
-    let (lock, mut keyring) = Keyring::load_for_change(home)?;
+    let (lock, mut keyring) = load_for_change(home)?;
     keyring.import(
         home,
         &lock,
@@ -67,7 +66,7 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
             material.skipped_packets, material.skipped_certs
         );
     }
-    let (lock, mut keyring) = Keyring::load_for_change(home)?;
+    let (lock, mut keyring) = load_for_change(home)?;
     let summary = keyring.import(home, &lock, material)?;
     keyring.save(home, &lock)?;
     let stamps = Stamps::now(home)?;
@@ -97,6 +96,16 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
     Ok(Verdict::Pass)
 }
 
+/// Takes the write lock and loads the keyring for a change, after checking
+/// every primary file the change will need (owner trust too): a damaged home
+/// fails here, before anything is written (docs/interface.md, "The home").
+fn load_for_change(home: &Home) -> Result<(WriteLock, Keyring)> {
+    let lock = home.lock()?;
+    let keyring = Keyring::load(home)?;
+    crate::trust::owner_trust::OwnerTrust::load(home)?;
+    Ok((lock, keyring))
+}
+
 /// Checks every certification now, once, so later commands read the result
 /// (see wot_cache). Runs after the write lock is released: the cache
 /// writers take it themselves.
@@ -109,7 +118,13 @@ fn warm_caches(home: &Home, keyring: &Keyring, stamps: Stamps) -> Result<()> {
 fn describe(keyring: &Keyring, fpr: &openpgp::Fingerprint) -> String {
     let uid = keyring
         .get(fpr)
-        .and_then(|c| crate::verify::display_user_id(c, &StandardPolicy::new(), SystemTime::now()))
+        .and_then(|c| {
+            crate::keys::crypto::display_user_id(
+                c,
+                &crate::keys::crypto::policy(SystemTime::now()),
+                SystemTime::now(),
+            )
+        })
         .unwrap_or_default();
     format!("{} {uid}", fpr.to_hex())
 }
@@ -171,7 +186,7 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
 /// A local certification: the user vouches for one binding, for their own
 /// web of trust only (it is never exported).
 fn certify(home: &Home, query: &str, user_id: &str, key: Option<&str>) -> Result<Verdict> {
-    let (lock, mut keyring) = Keyring::load_for_change(home)?;
+    let (lock, mut keyring) = load_for_change(home)?;
     let target = keyring.lookup(query)?.clone();
     let Some(uid) = target
         .userids()

@@ -27,12 +27,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command};
-use crate::home::Home;
+use crate::keys::home::Home;
 
 pub const EXIT_POLICY_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
-pub use crate::report::Verdict;
+pub use crate::decision::report::Verdict;
 
 impl From<Verdict> for ExitCode {
     fn from(v: Verdict) -> ExitCode {
@@ -97,9 +97,12 @@ pub fn run(cli: Cli) -> Result<Verdict> {
 }
 
 /// The keyring with every binding's validity, as `verify` and `key list` need it.
-fn load_web_of_trust(home: &Home) -> Result<(crate::keyring::Keyring, crate::wot::WebOfTrust)> {
-    let keyring = crate::keyring::Keyring::load(home)?;
-    let (_, wot) = crate::wot_cache::web_of_trust(home, &keyring, std::time::SystemTime::now())?;
+fn load_web_of_trust(
+    home: &Home,
+) -> Result<(crate::keys::keyring::Keyring, crate::trust::wot::WebOfTrust)> {
+    let keyring = crate::keys::keyring::Keyring::load(home)?;
+    let (_, wot) =
+        crate::trust::snapshot::web_of_trust(home, &keyring, std::time::SystemTime::now())?;
     Ok((keyring, wot))
 }
 

@@ -7,16 +7,16 @@ use anyhow::{Context, Result};
 
 use super::Verdict;
 use crate::cli::IdentityArgs;
-use crate::home::Home;
-use crate::keyring::{CertLookup, Keyring};
+use crate::decision::report::Report;
+use crate::decision::rules::{decide, Policy};
+use crate::keys::home::Home;
+use crate::keys::keyring::{CertLookup, Keyring};
+use crate::keys::signing;
 use crate::package::{read_package, IdentityHints, Limits, ReadPackage};
-use crate::policy::{decide, Policy};
-use crate::report::Report;
-use crate::signature_source::{beside, locate, signed_checksums_path};
-use crate::signing;
+use crate::signatures::sources::{beside, locate, signed_checksums_path};
+use crate::signatures::verify::gather_evidence;
+use crate::trust::snapshot::KeyTrust;
 use crate::trust::TrustLevel;
-use crate::verify::gather_evidence;
-use crate::wot_cache::KeyTrust;
 
 fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
     let hints = IdentityHints {

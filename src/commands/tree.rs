@@ -9,22 +9,23 @@ use rayon::prelude::*;
 use std::io::IsTerminal;
 
 use super::Verdict;
-use crate::home::Home;
-use crate::keyring::CertLookup;
-use crate::locate::{locate, Caches, Located, ProjectLayout};
+use crate::keys::home::Home;
+use crate::keys::keyring::CertLookup;
 use crate::lockfile::{LockedPackage, Lockfile, Source};
 use crate::package::Limits;
+use crate::project::installed::{locate, Caches, Located, ProjectLayout};
 use std::collections::{BTreeMap, BTreeSet};
 
 use sequoia_openpgp::Fingerprint;
 
-use crate::policy::{decide, Evidence, Policy};
-use crate::project_policy::{self, ProjectPolicy};
-use crate::report::{PackageReport, Report, Status};
-use crate::signature_source::SignatureSources;
+use crate::decision::report::{PackageReport, Report, Status};
+use crate::decision::rules::{decide, Policy};
+use crate::project::policy_file::{self, ProjectPolicy};
+use crate::signatures::sources::SignatureSources;
+use crate::signatures::verify::gather_evidence;
+use crate::signatures::verify::Evidence;
+use crate::trust::snapshot::KeyTrust;
 use crate::trust::TrustLevel;
-use crate::verify::gather_evidence;
-use crate::wot_cache::KeyTrust;
 
 /// What every lockfile of a run shares: loaded once, not per package.
 struct Context {
@@ -69,7 +70,7 @@ pub(super) fn verify_tree(
         let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
         let reports = verify_lockfile(&cx, lock, &rules, &progress)?;
         if record_pins {
-            let added = project_policy::record_pins(&project, &pins_to_record(&reports, &rules))?;
+            let added = policy_file::record_pins(&project, &pins_to_record(&reports, &rules))?;
             let path = ProjectPolicy::path_for(&project);
             eprintln!(
                 "pgp-pkg: recorded the signers of {added} package(s) in {}",

@@ -4,9 +4,9 @@ use anyhow::Result;
 
 use super::{read_input, Verdict};
 use crate::cli::TrustCommand;
-use crate::home::Home;
-use crate::keyring::Keyring;
-use crate::owner_trust::{parse_gpg_ownertrust, OwnerTrust};
+use crate::keys::home::Home;
+use crate::keys::keyring::Keyring;
+use crate::trust::owner_trust::{parse_gpg_ownertrust, OwnerTrust};
 use crate::trust::TrustLevel;
 
 pub fn run(home: &Home, cmd: TrustCommand) -> Result<Verdict> {
@@ -48,7 +48,8 @@ fn import_gpg(home: &Home, file: &std::path::Path) -> Result<Verdict> {
 fn explain(home: &Home, query: &str, json: bool) -> Result<Verdict> {
     let (keyring, wot) = super::load_web_of_trust(home)?;
     let cert = keyring.lookup(query)?;
-    let explanation = crate::explain::explain(&keyring, &wot, cert, std::time::SystemTime::now());
+    let explanation =
+        crate::trust::explain::explain(&keyring, &wot, cert, std::time::SystemTime::now());
     if json {
         outln!("{}", serde_json::to_string_pretty(&explanation)?);
     } else {

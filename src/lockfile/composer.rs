@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use serde::Deserialize;
 
 use super::{LockedPackage, Source};
-use crate::checksum_file::{Ecosystem, PackageId};
+use crate::model::{Ecosystem, PackageId};
 
 #[derive(Deserialize)]
 struct Lock {

@@ -6,9 +6,9 @@
 
 use anyhow::{bail, Result};
 
-use super::elixir_term::{parse_document, Term};
 use super::{LockedPackage, Source};
-use crate::checksum_file::{Ecosystem, PackageId, Sha256};
+use crate::model::{Ecosystem, PackageId, Sha256};
+use crate::terms::elixir::{parse_document, Term};
 
 pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
     let (term, positions) = parse_document(text)?;

@@ -2,7 +2,6 @@
 //! dependency. Parse errors name the file and the line.
 
 pub mod composer;
-pub mod elixir_term;
 pub mod mix;
 pub mod names;
 
@@ -10,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::checksum_file::{Ecosystem, PackageId, Sha256};
+use crate::model::{Ecosystem, PackageId, Sha256};
 
 /// One pinned dependency.
 #[derive(Clone, Debug, PartialEq, Eq)]

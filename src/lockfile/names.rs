@@ -9,7 +9,7 @@
 use anyhow::{bail, ensure, Result};
 
 use super::{LockedPackage, Source};
-use crate::checksum_file::{Ecosystem, PackageId};
+use crate::model::{Ecosystem, PackageId};
 
 /// Checks every name and version of one locked package. (The version of an
 /// unverifiable entry, a git ref such as `dev-feature/x`, is only reported,

@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use super::contents::ContentCollector;
 use super::zip_layout::{Kind, ZipLayout};
 use super::{resolve_identity, IdentityHints, Limits, ReadPackage, Refused};
-use crate::checksum_file::Ecosystem;
+use crate::model::Ecosystem;
 
 /// `composer.json` is read whole to learn the package name; this bounds it.
 const MAX_COMPOSER_JSON: u64 = 16 << 20;

@@ -10,7 +10,8 @@ use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256 as Sha256Hasher};
 
 use super::Limits;
-use crate::checksum_file::{Entry, Sha256};
+use crate::checksum_file::Entry;
+use crate::model::Sha256;
 
 /// Collects the members of one package.
 pub struct ContentCollector<'a> {

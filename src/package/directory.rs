@@ -11,7 +11,7 @@ use super::composer::composer_json_identity;
 use super::contents::ContentCollector;
 use super::hex::metadata_identity;
 use super::{resolve_identity, IdentityHints, Limits, ReadPackage};
-use crate::checksum_file::Ecosystem;
+use crate::model::Ecosystem;
 
 /// Files Hex writes into `deps/APP` next to the package's own contents.
 const HEX_INSTALL_FILES: &[&str] = &[".hex", "hex_metadata.config"];

@@ -13,8 +13,9 @@ use sha2::{Digest, Sha256 as Sha256Hasher};
 
 use super::contents::ContentCollector;
 use super::{resolve_identity, IdentityHints, Limits, ReadPackage};
-use crate::checksum_file::{ChecksumFile, Ecosystem, HexChecksums, Sha256};
-use crate::erlang_term;
+use crate::checksum_file::{ChecksumFile, HexChecksums};
+use crate::model::{Ecosystem, Sha256};
+use crate::terms::erlang;
 
 /// The small members are read whole; this bounds them.
 const MAX_SMALL_MEMBER: u64 = 16 << 20;
@@ -115,9 +116,9 @@ pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadP
 /// a tarball, `hex_metadata.config` in `deps/APP`).
 pub fn metadata_identity(bytes: &[u8]) -> Result<(Option<String>, Option<String>)> {
     let text = std::str::from_utf8(bytes).context("not UTF-8")?;
-    let terms = erlang_term::parse_consult(text)?;
+    let terms = erlang::parse_consult(text)?;
     let get = |key: &str| {
-        erlang_term::lookup(&terms, key)
+        erlang::lookup(&terms, key)
             .and_then(|t| t.as_text())
             .map(str::to_string)
     };

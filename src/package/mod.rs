@@ -13,7 +13,8 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use crate::checksum_file::{ChecksumFile, Ecosystem, PackageId};
+use crate::checksum_file::ChecksumFile;
+use crate::model::{Ecosystem, PackageId};
 
 /// Marks a package that cannot be read safely at all (an ambiguous or
 /// malformed archive): bad input, exit 2, wherever it is found. Found with

@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 
-use crate::text_cursor::Cursor;
+use crate::terms::cursor::Cursor;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Term {

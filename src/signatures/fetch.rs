@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use ureq::Agent;
 
-use crate::checksum_file::PackageId;
+use crate::model::PackageId;
 
 /// Signature files are small; anything larger is not one.
 const MAX_BODY: u64 = 1 << 20;
@@ -94,7 +94,7 @@ fn check_scheme(url: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checksum_file::Ecosystem;
+    use crate::model::Ecosystem;
 
     #[test]
     fn templates_expand_and_schemes_are_checked() {

@@ -11,8 +11,8 @@ use anyhow::{bail, Context, Result};
 use sequoia_openpgp::Fingerprint;
 use toml_edit::{value, Array, DocumentMut, Item, Table};
 
-use crate::checksum_file::PackageId;
-use crate::policy::Policy;
+use crate::decision::rules::Policy;
+use crate::model::PackageId;
 use crate::trust::TrustLevel;
 
 pub const FILE_NAME: &str = "pgp-pkg.toml";

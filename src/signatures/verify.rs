@@ -20,14 +20,38 @@ use openpgp::{Fingerprint, KeyHandle};
 use sequoia_openpgp as openpgp;
 
 use crate::checksum_file::ChecksumFile;
-use crate::keyring::IssuerLookup;
-use crate::policy::{Evidence, SignedDiff};
-use crate::signature_source::SignatureFile;
-use crate::signing::{is_rsa, variable_time_rsa};
+use crate::keys::crypto::{display_user_id, is_rsa, variable_time_rsa};
+use crate::keys::keyring::IssuerLookup;
+use crate::model::timestamp;
+use crate::signatures::sources::SignatureFile;
 use crate::trust::{TrustLevel, TrustModel};
 
 /// How far a signature's clock may run ahead of ours.
 const CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// What was found about a package's signatures.
+#[derive(Clone, Debug)]
+pub enum Evidence {
+    /// No signature anywhere we looked; the string says where that was.
+    Unsigned(String),
+    /// A signature file that is not an OpenPGP signature.
+    Unreadable(String),
+    Checked {
+        checks: Vec<SignatureCheck>,
+        /// Set when no signature verified over the package, but one did over
+        /// the signed checksum file published beside it: how the two differ.
+        signed_diff: Option<SignedDiff>,
+    },
+}
+
+/// How an authentic signed checksum file differs from the package at hand.
+#[derive(Clone, Debug)]
+pub enum SignedDiff {
+    /// It was signed for another package or version (named here).
+    OtherPackage(String),
+    /// Same package, different contents: one line per kind of change.
+    Contents(Vec<String>),
+}
 
 /// The verdict on one signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,7 +149,7 @@ pub fn check_signatures(
     trust: &dyn TrustModel,
     now: SystemTime,
 ) -> Result<Vec<SignatureCheck>> {
-    let policy = StandardPolicy::at(now);
+    let policy = crate::keys::crypto::policy(now);
     sigs.iter()
         .map(|sig| check_one(data, sig, keyring, trust, &policy, now))
         .collect()
@@ -402,46 +426,6 @@ fn describe_issuers(issuers: &[KeyHandle]) -> String {
         .or_else(|| issuers.first())
         .map(|h| h.to_hex())
         .unwrap_or_else(|| "(no issuer recorded)".to_string())
-}
-
-/// The user ID to show for a certificate: the primary one if the
-/// certificate is valid now, else the first one present.
-pub fn display_user_id(cert: &Cert, policy: &dyn Policy, now: SystemTime) -> Option<String> {
-    let from_valid = cert.with_policy(policy, now).ok().and_then(|vc| {
-        vc.primary_userid()
-            .ok()
-            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
-    });
-    from_valid.or_else(|| {
-        cert.userids()
-            .next()
-            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
-    })
-}
-
-/// RFC 3339 in UTC, without pulling in a date crate.
-pub fn timestamp(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 #[cfg(test)]

@@ -16,13 +16,13 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
-use crate::cache_file;
+use crate::keys::cache_file;
 use openpgp::parse::Parse;
 use openpgp::{Cert, KeyHandle, KeyID};
 use sequoia_openpgp as openpgp;
 use serde::{Deserialize, Serialize};
 
-use crate::home::{Home, WriteLock};
+use crate::keys::home::{Home, WriteLock};
 
 /// Identifies one version of a file without reading it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,9 +17,9 @@ use sequoia_openpgp as openpgp;
 
 use sha2::Digest;
 
-use crate::checksum_file::Sha256;
-use crate::home::{Home, WriteLock};
-use crate::keyring_index::KeyringIndex;
+use crate::keys::home::{Home, WriteLock};
+use crate::keys::index::KeyringIndex;
+use crate::model::Sha256;
 
 /// Every certificate the user knows, public parts only, plus which of them
 /// are the user's own keys (their secrets live in `secret/`).
@@ -73,16 +73,6 @@ impl Keyring {
             );
         }
         Ok(keyring)
-    }
-
-    /// Takes the write lock and loads the keyring for a change, after
-    /// checking every primary file the change will need (the owner trust
-    /// too): a damaged home fails here, before anything is written.
-    pub fn load_for_change(home: &Home) -> Result<(WriteLock, Keyring)> {
-        let lock = home.lock()?;
-        let keyring = Keyring::load(home)?;
-        crate::owner_trust::OwnerTrust::load(home)?;
-        Ok((lock, keyring))
     }
 
     pub fn certs(&self) -> impl Iterator<Item = &Cert> {
@@ -211,7 +201,7 @@ impl Keyring {
             tsk.as_tsk().serialize(&mut secret)?;
             staged.push(home.stage(lock, &secret_path(home, &tsk.fingerprint()), &secret, true)?);
         }
-        crate::home::commit(staged)?;
+        crate::keys::home::commit(staged)?;
         self.pending_secrets.clear();
         // Derived: a failure here leaves a stale index, which is ignored.
         let _ = KeyringIndex::save(home, lock, &spans);
@@ -274,7 +264,7 @@ impl IssuerLookup for CertLookup {
     fn issuer_cert(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
         match self {
             CertLookup::Indexed(index, home, fallback) => match index.find_issuer(issuers) {
-                Err(e) if e.is::<crate::keyring_index::StaleIndex>() => {
+                Err(e) if e.is::<crate::keys::index::StaleIndex>() => {
                     let keyring =
                         fallback.get_or_init(|| Keyring::load(home).map_err(|e| format!("{e:#}")));
                     match keyring {

@@ -5,15 +5,15 @@
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
-use openpgp::policy::{HashAlgoSecurity, Policy, StandardPolicy};
+use openpgp::policy::{HashAlgoSecurity, Policy};
 use openpgp::{Cert, Fingerprint};
 use sequoia_openpgp as openpgp;
 use serde::Serialize;
 
-use crate::keyring::Keyring;
+use crate::keys::crypto::display_user_id;
+use crate::keys::keyring::Keyring;
+use crate::trust::wot::{CertValidity, UserIdValidity, WebOfTrust, MAX_DEPTH};
 use crate::trust::TrustLevel;
-use crate::verify::display_user_id;
-use crate::wot::{CertValidity, UserIdValidity, WebOfTrust, MAX_DEPTH};
 
 #[derive(Debug, Serialize)]
 pub struct Explanation {
@@ -107,7 +107,7 @@ fn path_to(
             fingerprint: c.fingerprint.clone(),
             user_id: keyring
                 .get(&current.parse().expect("parsed above"))
-                .and_then(|cert| display_user_id(cert, &StandardPolicy::new(), now)),
+                .and_then(|cert| display_user_id(cert, &crate::keys::crypto::policy(now), now)),
             role: if depth == 0 {
                 TrustLevel::Ultimate
             } else {
@@ -174,7 +174,7 @@ fn reasons(
             "only {marginals} marginally trusted introducer(s) certify it; 3 marginal or 1 full are needed"
         ));
     }
-    let policy = StandardPolicy::at(now);
+    let policy = crate::keys::crypto::policy(now);
     let Some(ua) = cert.userids().find(|u| u.userid() == &uid.raw) else {
         return out;
     };

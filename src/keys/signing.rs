@@ -13,14 +13,15 @@ use openpgp::crypto::KeyPair;
 use openpgp::packet::key::SecretParts;
 use openpgp::packet::signature::SignatureBuilder;
 use openpgp::packet::{Key, Packet, Signature, UserID};
-use openpgp::policy::StandardPolicy;
 use openpgp::serialize::Serialize;
-use openpgp::types::{PublicKeyAlgorithm, SignatureType};
+use openpgp::types::SignatureType;
+
+use crate::keys::crypto::{is_rsa, variable_time_rsa};
 use openpgp::Fingerprint;
 use sequoia_openpgp as openpgp;
 
-use crate::home::Home;
-use crate::keyring::{read_secret, Keyring};
+use crate::keys::home::Home;
+use crate::keys::keyring::{read_secret, Keyring};
 
 /// Picks the own key to sign with: `--key`, else the only one there is.
 pub fn choose_own_key(keyring: &Keyring, requested: Option<&str>) -> Result<Fingerprint> {
@@ -48,7 +49,7 @@ pub fn choose_own_key(keyring: &Keyring, requested: Option<&str>) -> Result<Fing
 pub fn sign_with_own_key(home: &Home, fpr: &Fingerprint, data: &[u8]) -> Result<String> {
     let tsk = read_secret(home, fpr)?
         .with_context(|| format!("the secret key {fpr} is missing from the home"))?;
-    let policy = StandardPolicy::new();
+    let policy = crate::keys::crypto::policy(std::time::SystemTime::now());
     let now = SystemTime::now();
     let valid = tsk
         .with_policy(&policy, now)
@@ -85,20 +86,6 @@ fn usable_secret<R: openpgp::packet::key::KeyRole>(key: &Key<SecretParts, R>) ->
         );
     }
     key.clone().role_into_unspecified().into_keypair()
-}
-
-#[allow(deprecated)] // RSASign is deprecated for new keys, but old keys still use it.
-pub fn is_rsa(algo: PublicKeyAlgorithm) -> bool {
-    matches!(
-        algo,
-        PublicKeyAlgorithm::RSAEncryptSign | PublicKeyAlgorithm::RSASign
-    )
-}
-
-/// True when RSA runs on the pure-Rust backend (see docs/crypto-backend.md).
-pub fn variable_time_rsa() -> bool {
-    cfg!(feature = "crypto-rust")
-        && !cfg!(any(feature = "crypto-nettle", feature = "crypto-openssl"))
 }
 
 fn armor_signature(packet: Packet) -> Result<String> {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::checksum_file::PackageId;
+use crate::model::PackageId;
 use crate::trust::TrustLevel;
 
 /// A package's verdict. The words are the stable interface of SPEC §4.
@@ -264,7 +264,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checksum_file::{Ecosystem, PackageId};
+    use crate::model::{Ecosystem, PackageId};
 
     fn package(
         name: &str,

@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sequoia_openpgp::Fingerprint;
 
-use crate::checksum_file::PackageId;
-use crate::report::{PackageReport, SignerReport, Status};
+use crate::decision::report::{PackageReport, SignerReport, Status};
+use crate::model::timestamp;
+use crate::model::PackageId;
+use crate::signatures::verify::{Evidence, Outcome, SignatureCheck, SignedDiff};
 use crate::trust::TrustLevel;
-use crate::verify::{timestamp, Outcome, SignatureCheck};
 
 /// The rules in force for a run.
 #[derive(Clone, Debug, Default)]
@@ -39,30 +40,6 @@ impl Policy {
                 || self.pinned.is_some()
                 || !self.countersign.is_empty())
     }
-}
-
-/// What was found about a package's signatures.
-#[derive(Clone, Debug)]
-pub enum Evidence {
-    /// No signature anywhere we looked; the string says where that was.
-    Unsigned(String),
-    /// A signature file that is not an OpenPGP signature.
-    Unreadable(String),
-    Checked {
-        checks: Vec<SignatureCheck>,
-        /// Set when no signature verified over the package, but one did over
-        /// the signed checksum file published beside it: how the two differ.
-        signed_diff: Option<SignedDiff>,
-    },
-}
-
-/// How an authentic signed checksum file differs from the package at hand.
-#[derive(Clone, Debug)]
-pub enum SignedDiff {
-    /// It was signed for another package or version (named here).
-    OtherPackage(String),
-    /// Same package, different contents: one line per kind of change.
-    Contents(Vec<String>),
 }
 
 pub fn decide(
@@ -336,7 +313,7 @@ fn signer_report(check: &SignatureCheck) -> SignerReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checksum_file::Ecosystem;
+    use crate::model::Ecosystem;
 
     fn pkg() -> PackageId {
         PackageId {

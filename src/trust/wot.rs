@@ -31,10 +31,10 @@ use sequoia_wot::{
 };
 use serde::Serialize;
 
-use crate::keyring::Keyring;
-use crate::owner_trust::OwnerTrust;
+use crate::keys::keyring::Keyring;
+use crate::trust::network::Network;
+use crate::trust::owner_trust::OwnerTrust;
 use crate::trust::{TrustLevel, TrustModel};
-use crate::wot_cache::Network;
 
 /// GnuPG's `--max-cert-depth` default.
 pub const MAX_DEPTH: usize = 5;
@@ -221,7 +221,7 @@ impl WebOfTrust {
         // self-signature under the policy, or a key this backend cannot
         // check) are still listed, authenticated by nothing, and revoked
         // if a valid revocation says so.
-        let policy = sequoia_openpgp::policy::StandardPolicy::at(now);
+        let policy = crate::keys::crypto::policy(now);
         for cert in keyring.certs() {
             certs
                 .entry(cert.fingerprint())

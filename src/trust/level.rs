@@ -1,4 +1,4 @@
-//! Trust levels (SPEC §3) and the model that assigns them to certificates.
+//! Trust levels (docs/trust-model.md) and the model that assigns them to certificates.
 //!
 //! Everything that asks for trust goes through [`TrustModel`]; the web of
 //! trust (`wot`) implements it.

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::checksum_file::{ChecksumFile, Ecosystem, HexChecksums};
+use crate::checksum_file::{ChecksumFile, HexChecksums};
 use crate::lockfile::{LockedPackage, Source};
+use crate::model::Ecosystem;
 use crate::package::{read_package, IdentityHints, Limits};
 
 /// Where package managers keep their caches (overridable for tests and CI).

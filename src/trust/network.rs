@@ -12,26 +12,21 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 use openpgp::packet::UserID;
-use openpgp::policy::StandardPolicy;
 use openpgp::Fingerprint;
 use sequoia_openpgp as openpgp;
 use sequoia_wot::store::{Backend, CertStore, Store};
 use sequoia_wot::{CertSynopsis, Certification, Depth, RevocationStatus, UserIDSynopsis};
 use serde::{Deserialize, Serialize};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use crate::cache_file;
-use crate::home::Home;
-use crate::keyring::{own_key_fingerprints, Keyring};
-use crate::keyring_index::FileStamp;
-use crate::owner_trust::OwnerTrust;
-use crate::trust::{TrustLevel, TrustModel};
-use crate::wot::WebOfTrust;
+use crate::keys::cache_file;
+use crate::keys::home::Home;
+use crate::keys::keyring::Keyring;
 
-const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 1;
 /// How long a validated network may be reused.
-const MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
 /// The validated network: what sequoia-wot needs to answer queries.
 pub struct Network {
@@ -43,7 +38,7 @@ impl Network {
     /// Validates every certificate and certification in the keyring (in
     /// parallel: sequoia-wot's `precompute`).
     pub fn build(keyring: &Keyring, now: SystemTime) -> Result<Network> {
-        let policy = StandardPolicy::at(now);
+        let policy = crate::keys::crypto::policy(now);
         let store = CertStore::from_cert_refs(keyring.certs(), &policy, now)
             .context("building the web of trust")?;
         store.precompute();
@@ -266,7 +261,7 @@ fn revocation_from(r: &CachedRevocation) -> RevocationStatus {
     }
 }
 
-fn secs(t: SystemTime) -> u64 {
+pub(crate) fn secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
@@ -290,111 +285,10 @@ fn unhex(s: &str) -> Result<Vec<u8>> {
         .collect()
 }
 
-/// The web of trust of the home's `keyring`, with the validated network
-/// from the cache when it is fresh.
-pub fn web_of_trust(
-    home: &Home,
-    keyring: &Keyring,
-    now: SystemTime,
-) -> Result<(Network, WebOfTrust)> {
-    let network = Network::load_or_build(home, keyring, now)?;
-    let wot = WebOfTrust::compute(keyring, &network, &OwnerTrust::load(home)?, now)?;
-    Ok((network, wot))
-}
-
-/// Every certificate's trust as `verify` reports it, precomputed: a lookup
-/// costs a small file read instead of the keyring and the whole web of trust.
-pub struct KeyTrust(HashMap<Fingerprint, TrustLevel>);
-
-impl TrustModel for KeyTrust {
-    fn key_trust(&self, fpr: &Fingerprint) -> TrustLevel {
-        self.0.get(fpr).copied().unwrap_or(TrustLevel::Unknown)
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct CachedTrust {
-    format: u32,
-    stamps: Stamps,
-    /// The snapshot is stale from here on: a day at most, or the next
-    /// moment a certificate or certification in the keyring expires.
-    valid_until: u64,
-    key_trust: BTreeMap<String, TrustLevel>,
-}
-
-/// Which versions of the home's inputs a trust snapshot was computed from.
-/// Taken *before* those inputs are read (or while the write lock holds them
-/// still): a change in between then makes the snapshot stale, never wrong.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamps {
-    keyring: Option<FileStamp>,
-    owner_trust: Option<FileStamp>,
-    own_keys: Vec<String>,
-}
-
-impl Stamps {
-    pub fn now(home: &Home) -> Result<Stamps> {
-        Ok(Stamps {
-            keyring: FileStamp::of(&home.keyring_path()),
-            owner_trust: FileStamp::of(&home.owner_trust_path()),
-            own_keys: own_key_fingerprints(home)?
-                .iter()
-                .map(|f| f.to_hex())
-                .collect(),
-        })
-    }
-}
-
-impl KeyTrust {
-    /// The cached snapshot when it matches the home's keyring, owner trust
-    /// and own keys and has not expired; else computed afresh and cached.
-    pub fn load(home: &Home, now: SystemTime) -> Result<KeyTrust> {
-        let stamps = Stamps::now(home)?;
-        let cached = cache_file::load::<CachedTrust>(home, "trust.json");
-        if let Some(cached) = cached {
-            if cached.format == FORMAT && cached.stamps == stamps && secs(now) < cached.valid_until
-            {
-                let map = cached
-                    .key_trust
-                    .iter()
-                    .filter_map(|(f, l)| Some((f.parse().ok()?, *l)))
-                    .collect();
-                return Ok(KeyTrust(map));
-            }
-        }
-        Self::build(home, &Keyring::load(home)?, stamps, now)
-    }
-
-    /// Computes and caches the snapshot for `keyring`, the home's keyring
-    /// as it was when `stamps` were taken (loaded after, or just saved).
-    pub fn build(
-        home: &Home,
-        keyring: &Keyring,
-        stamps: Stamps,
-        now: SystemTime,
-    ) -> Result<KeyTrust> {
-        let (network, wot) = web_of_trust(home, keyring, now)?;
-        let map: HashMap<Fingerprint, TrustLevel> = keyring
-            .certs()
-            .map(|c| (c.fingerprint(), wot.key_trust(&c.fingerprint())))
-            .collect();
-        if stamps.keyring.is_some() {
-            let cached = CachedTrust {
-                format: FORMAT,
-                stamps,
-                valid_until: secs(network.next_change(now).min(now + MAX_AGE)),
-                key_trust: map.iter().map(|(f, l)| (f.to_hex(), *l)).collect(),
-            };
-            cache_file::store(home, "trust.json", &cached);
-        }
-        Ok(KeyTrust(map))
-    }
-}
-
 impl Network {
     /// The next moment at which something in the network expires or a
     /// scheduled revocation takes effect: validity may change then.
-    fn next_change(&self, now: SystemTime) -> SystemTime {
+    pub(crate) fn next_change(&self, now: SystemTime) -> SystemTime {
         let soft = |r: RevocationStatus| match r {
             RevocationStatus::Soft(t) => Some(t),
             _ => None,

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use anyhow::{bail, Context, Result};
 use sequoia_openpgp::Fingerprint;
 
-use crate::home::{Home, WriteLock};
+use crate::keys::home::{Home, WriteLock};
 use crate::trust::TrustLevel;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::home::Home;
+use crate::keys::home::Home;
 
 /// The sealed bytes of `value`.
 pub fn seal<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {

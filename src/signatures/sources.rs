@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::checksum_file::PackageId;
-use crate::fetch::{self, Fetcher};
+use crate::model::PackageId;
+use crate::signatures::fetch::{self, Fetcher};
 
 /// A signature file that was found, with its bytes.
 pub struct SignatureFile {

@@ -1,0 +1,1 @@
+//! The stable JSON (docs/interface.md): filled in below.

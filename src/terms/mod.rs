@@ -1,0 +1,7 @@
+//! Readers for the term files the ecosystems use: Erlang terms
+//! (`metadata.config`, `hex_metadata.config`) and the Elixir subset of
+//! `mix.lock`, over one line-and-column cursor.
+
+pub mod cursor;
+pub mod elixir;
+pub mod erlang;

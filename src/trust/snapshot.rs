@@ -1,0 +1,120 @@
+//! The trust snapshot `verify` reads: every certificate's trust, computed
+//! from the web of trust and cached in `HOME/cache/trust.json` until the home's
+//! inputs change or the next expiry in the network takes effect.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::SystemTime;
+
+use anyhow::Result;
+use sequoia_openpgp::Fingerprint;
+use serde::{Deserialize, Serialize};
+
+use crate::keys::cache_file;
+use crate::keys::home::Home;
+use crate::keys::index::FileStamp;
+use crate::keys::keyring::{own_key_fingerprints, Keyring};
+use crate::trust::network::{secs, Network, FORMAT, MAX_AGE};
+use crate::trust::owner_trust::OwnerTrust;
+use crate::trust::wot::WebOfTrust;
+use crate::trust::{TrustLevel, TrustModel};
+
+/// The web of trust of the home's `keyring`, with the validated network
+/// from the cache when it is fresh.
+pub fn web_of_trust(
+    home: &Home,
+    keyring: &Keyring,
+    now: SystemTime,
+) -> Result<(Network, WebOfTrust)> {
+    let network = Network::load_or_build(home, keyring, now)?;
+    let wot = WebOfTrust::compute(keyring, &network, &OwnerTrust::load(home)?, now)?;
+    Ok((network, wot))
+}
+
+/// Every certificate's trust as `verify` reports it, precomputed: a lookup
+/// costs a small file read instead of the keyring and the whole web of trust.
+pub struct KeyTrust(HashMap<Fingerprint, TrustLevel>);
+
+impl TrustModel for KeyTrust {
+    fn key_trust(&self, fpr: &Fingerprint) -> TrustLevel {
+        self.0.get(fpr).copied().unwrap_or(TrustLevel::Unknown)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedTrust {
+    format: u32,
+    stamps: Stamps,
+    /// The snapshot is stale from here on: a day at most, or the next
+    /// moment a certificate or certification in the keyring expires.
+    valid_until: u64,
+    key_trust: BTreeMap<String, TrustLevel>,
+}
+
+/// Which versions of the home's inputs a trust snapshot was computed from.
+/// Taken *before* those inputs are read (or while the write lock holds them
+/// still): a change in between then makes the snapshot stale, never wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamps {
+    keyring: Option<FileStamp>,
+    owner_trust: Option<FileStamp>,
+    own_keys: Vec<String>,
+}
+
+impl Stamps {
+    pub fn now(home: &Home) -> Result<Stamps> {
+        Ok(Stamps {
+            keyring: FileStamp::of(&home.keyring_path()),
+            owner_trust: FileStamp::of(&home.owner_trust_path()),
+            own_keys: own_key_fingerprints(home)?
+                .iter()
+                .map(|f| f.to_hex())
+                .collect(),
+        })
+    }
+}
+
+impl KeyTrust {
+    /// The cached snapshot when it matches the home's keyring, owner trust
+    /// and own keys and has not expired; else computed afresh and cached.
+    pub fn load(home: &Home, now: SystemTime) -> Result<KeyTrust> {
+        let stamps = Stamps::now(home)?;
+        let cached = cache_file::load::<CachedTrust>(home, "trust.json");
+        if let Some(cached) = cached {
+            if cached.format == FORMAT && cached.stamps == stamps && secs(now) < cached.valid_until
+            {
+                let map = cached
+                    .key_trust
+                    .iter()
+                    .filter_map(|(f, l)| Some((f.parse().ok()?, *l)))
+                    .collect();
+                return Ok(KeyTrust(map));
+            }
+        }
+        Self::build(home, &Keyring::load(home)?, stamps, now)
+    }
+
+    /// Computes and caches the snapshot for `keyring`, the home's keyring
+    /// as it was when `stamps` were taken (loaded after, or just saved).
+    pub fn build(
+        home: &Home,
+        keyring: &Keyring,
+        stamps: Stamps,
+        now: SystemTime,
+    ) -> Result<KeyTrust> {
+        let (network, wot) = web_of_trust(home, keyring, now)?;
+        let map: HashMap<Fingerprint, TrustLevel> = keyring
+            .certs()
+            .map(|c| (c.fingerprint(), wot.key_trust(&c.fingerprint())))
+            .collect();
+        if stamps.keyring.is_some() {
+            let cached = CachedTrust {
+                format: FORMAT,
+                stamps,
+                valid_until: secs(network.next_change(now).min(now + MAX_AGE)),
+                key_trust: map.iter().map(|(f, l)| (f.to_hex(), *l)).collect(),
+            };
+            cache_file::store(home, "trust.json", &cached);
+        }
+        Ok(KeyTrust(map))
+    }
+}
