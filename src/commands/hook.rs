@@ -3,7 +3,6 @@
 //! which is where composer and mix run.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
@@ -12,13 +11,11 @@ use crate::cli::HookCommand;
 use crate::decision::report::Report;
 use crate::decision::rules::decide;
 use crate::keys::home::Home;
-use crate::keys::keyring::CertLookup;
 use crate::model::{Ecosystem, PackageId};
 use crate::package::{extract_composer_zip, read_package, IdentityHints, Limits};
 use crate::project::policy_file::ProjectPolicy;
 use crate::signatures::sources::SignatureSources;
-use crate::signatures::verify::gather_evidence;
-use crate::trust::snapshot::KeyTrust;
+use crate::signatures::verify::Verifier;
 use crate::trust::TrustLevel;
 
 pub fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
@@ -88,15 +85,8 @@ fn composer(
         Some(dest) => extract_composer_zip(package, &hints, &limits, dest)?,
         None => read_package(package, &hints, &limits)?,
     };
-    let now = SystemTime::now();
     let sources = SignatureSources::new(&[], &rules.signature_sources(&project));
-    let evidence = gather_evidence(
-        &read.checksum_file,
-        sources.find(&id)?,
-        &CertLookup::open(home)?,
-        &KeyTrust::load(home, now)?,
-        now,
-    )?;
+    let evidence = Verifier::open(home)?.evidence(&read.checksum_file, sources.find(&id)?)?;
     let report = Report {
         packages: vec![decide(
             &id,

@@ -1,7 +1,6 @@
 //! `checksum`, `sign` and `verify`: one package at a time.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
@@ -10,12 +9,11 @@ use crate::cli::IdentityArgs;
 use crate::decision::report::Report;
 use crate::decision::rules::{decide, Policy};
 use crate::keys::home::Home;
-use crate::keys::keyring::{CertLookup, Keyring};
+use crate::keys::keyring::Keyring;
 use crate::keys::signing;
 use crate::package::{read_package, IdentityHints, Limits, ReadPackage};
 use crate::signatures::sources::{beside, locate, signed_checksums_path};
-use crate::signatures::verify::gather_evidence;
-use crate::trust::snapshot::KeyTrust;
+use crate::signatures::verify::Verifier;
 use crate::trust::TrustLevel;
 
 fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
@@ -97,13 +95,11 @@ pub fn verify(
     identity: &IdentityArgs,
 ) -> Result<Verdict> {
     let read = read(package, identity)?;
-    let now = SystemTime::now();
     // The cheap path: the signers' certificates through the keyring index,
     // their trust from the cached snapshot (both rebuilt when stale).
-    let keyring = CertLookup::open(home)?;
-    let trust = KeyTrust::load(home, now)?;
+    let verifier = Verifier::open(home)?;
     let found = locate(package, signature)?;
-    let evidence = gather_evidence(&read.checksum_file, found, &keyring, &trust, now)?;
+    let evidence = verifier.evidence(&read.checksum_file, found)?;
     let policy = Policy {
         min_trust,
         ..Policy::default()

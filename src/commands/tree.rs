@@ -1,7 +1,6 @@
 //! `verify-tree`: every package a lockfile pins (SPEC §5).
 
 use std::path::PathBuf;
-use std::time::SystemTime;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,7 +9,6 @@ use std::io::IsTerminal;
 
 use super::Verdict;
 use crate::keys::home::Home;
-use crate::keys::keyring::CertLookup;
 use crate::lockfile::{LockedPackage, Lockfile, Source};
 use crate::package::Limits;
 use crate::project::installed::{locate, Caches, Located, ProjectLayout};
@@ -22,9 +20,8 @@ use crate::decision::report::{PackageReport, Report, Status};
 use crate::decision::rules::{decide, Policy};
 use crate::project::policy_file::{self, ProjectPolicy};
 use crate::signatures::sources::SignatureSources;
-use crate::signatures::verify::gather_evidence;
 use crate::signatures::verify::Evidence;
-use crate::trust::snapshot::KeyTrust;
+use crate::signatures::verify::Verifier;
 use crate::trust::TrustLevel;
 
 /// What every lockfile of a run shares: loaded once, not per package.
@@ -33,9 +30,7 @@ struct Context {
     signatures: Vec<String>,
     caches: Caches,
     limits: Limits,
-    now: SystemTime,
-    keyring: CertLookup,
-    trust: KeyTrust,
+    verifier: Verifier,
     min_trust: Option<TrustLevel>,
 }
 
@@ -52,14 +47,11 @@ pub(super) fn verify_tree(
         .iter()
         .map(|l| Lockfile::read(l))
         .collect::<Result<Vec<_>>>()?;
-    let now = SystemTime::now();
     let cx = Context {
         signatures: signatures.to_vec(),
         caches: Caches::from_env(),
         limits: Limits::from_env()?,
-        now,
-        keyring: CertLookup::open(home)?,
-        trust: KeyTrust::load(home, now)?,
+        verifier: Verifier::open(home)?,
         min_trust,
     };
     let total = locks.iter().map(|l| l.packages.len()).sum();
@@ -115,8 +107,7 @@ fn verify_lockfile(
                         ..
                     }) => {
                         let found = sources.find(&pkg.id)?;
-                        let evidence =
-                            gather_evidence(&checksum_file, found, &cx.keyring, &cx.trust, cx.now)?;
+                        let evidence = cx.verifier.evidence(&checksum_file, found)?;
                         decide(&pkg.id, &problems, &evidence, &policy)
                     }
                 },

@@ -21,9 +21,11 @@ use sequoia_openpgp as openpgp;
 
 use crate::checksum_file::ChecksumFile;
 use crate::keys::crypto::{display_user_id, is_rsa, variable_time_rsa};
-use crate::keys::keyring::IssuerLookup;
+use crate::keys::home::Home;
+use crate::keys::keyring::{CertLookup, IssuerLookup};
 use crate::model::timestamp;
 use crate::signatures::sources::SignatureFile;
+use crate::trust::snapshot::KeyTrust;
 use crate::trust::{TrustLevel, TrustModel};
 
 /// How far a signature's clock may run ahead of ours.
@@ -141,219 +143,229 @@ fn parse_signature_block(bytes: &[u8], sigs: &mut Vec<Signature>) -> Result<()> 
     Ok(())
 }
 
-/// Checks each signature over `data`, at time `now`.
-pub fn check_signatures(
-    data: &[u8],
-    sigs: &[Signature],
-    keyring: &dyn IssuerLookup,
-    trust: &dyn TrustModel,
+/// What checking signatures needs, built once per run: where signers'
+/// certificates are, how far each is trusted, the one crypto policy and the
+/// moment everything is judged at.
+pub struct Verifier {
+    keyring: CertLookup,
+    trust: Box<dyn TrustModel>,
+    policy: StandardPolicy<'static>,
     now: SystemTime,
-) -> Result<Vec<SignatureCheck>> {
-    let policy = crate::keys::crypto::policy(now);
-    sigs.iter()
-        .map(|sig| check_one(data, sig, keyring, trust, &policy, now))
-        .collect()
 }
 
-/// Everything known about a package's signatures, ready for the policy.
-pub fn gather_evidence(
-    package: &ChecksumFile,
-    found: Result<SignatureFile, String>,
-    keyring: &dyn IssuerLookup,
-    trust: &dyn TrustModel,
-    now: SystemTime,
-) -> Result<Evidence> {
-    let file = match found {
-        Ok(file) => file,
-        Err(looked) => return Ok(Evidence::Unsigned(looked)),
-    };
-    let sigs = match parse_signatures(&file.bytes) {
-        Ok(sigs) => sigs,
-        Err(e) => {
-            return Ok(Evidence::Unreadable(format!(
-                "{}: {e:#}",
-                file.path.display()
-            )))
-        }
-    };
-    let checks = check_signatures(package.render().as_bytes(), &sigs, keyring, trust, now)?;
-    let signed_diff = if checks.iter().any(|c| matches!(c.outcome, Outcome::Bad(_)))
-        && !checks
-            .iter()
-            .any(|c| matches!(c.outcome, Outcome::Good { .. }))
-    {
-        match file.signed_checksums.as_deref() {
-            Some(text) => explain_mismatch(package, text, &sigs, keyring, trust, now)?,
-            None => None,
-        }
-    } else {
-        None
-    };
-    Ok(Evidence::Checked {
-        checks,
-        signed_diff,
-    })
-}
+impl Verifier {
+    /// The home's keyring (through its index) and trust snapshot, judged now.
+    pub fn open(home: &Home) -> Result<Verifier> {
+        let now = SystemTime::now();
+        Ok(Verifier::new(
+            CertLookup::open(home)?,
+            Box::new(KeyTrust::load(home, now)?),
+            now,
+        ))
+    }
 
-/// When the signed checksum file verifies, it says what changed. It is
-/// attacker-supplied until its signature checks out, so nothing is read from
-/// it before that.
-fn explain_mismatch(
-    package: &ChecksumFile,
-    signed_text: &str,
-    sigs: &[Signature],
-    keyring: &dyn IssuerLookup,
-    trust: &dyn TrustModel,
-    now: SystemTime,
-) -> Result<Option<SignedDiff>> {
-    let authentic = check_signatures(signed_text.as_bytes(), sigs, keyring, trust, now)?
-        .iter()
-        .any(|c| matches!(c.outcome, Outcome::Good { .. }));
-    if !authentic {
-        return Ok(None);
+    pub fn new(keyring: CertLookup, trust: Box<dyn TrustModel>, now: SystemTime) -> Verifier {
+        Verifier {
+            keyring,
+            trust,
+            policy: crate::keys::crypto::policy(now),
+            now,
+        }
     }
-    let Ok(signed) = ChecksumFile::parse(signed_text) else {
-        return Ok(None);
-    };
-    if signed.package != package.package {
-        return Ok(Some(SignedDiff::OtherPackage(signed.package.to_string())));
+
+    pub fn now(&self) -> SystemTime {
+        self.now
     }
-    let mut lines = package.diff_contents(&signed).describe();
-    if signed.hex != package.hex {
-        let show = |h: &Option<crate::checksum_file::HexChecksums>| match h {
-            Some(h) => format!("inner {} / outer {}", h.inner, h.outer),
-            None => "none".to_string(),
+
+    /// Everything known about a package's signatures, ready for the policy.
+    pub fn evidence(
+        &self,
+        package: &ChecksumFile,
+        found: Result<SignatureFile, String>,
+    ) -> Result<Evidence> {
+        let file = match found {
+            Ok(file) => file,
+            Err(looked) => return Ok(Evidence::Unsigned(looked)),
         };
-        lines.push(format!(
-            "Hex checksums signed: {}; found: {}",
-            show(&signed.hex),
-            show(&package.hex)
-        ));
+        let sigs = match parse_signatures(&file.bytes) {
+            Ok(sigs) => sigs,
+            Err(e) => {
+                return Ok(Evidence::Unreadable(format!(
+                    "{}: {e:#}",
+                    file.path.display()
+                )))
+            }
+        };
+        let checks = self.check(package.render().as_bytes(), &sigs)?;
+        let signed_diff = if checks.iter().any(|c| matches!(c.outcome, Outcome::Bad(_)))
+            && !checks
+                .iter()
+                .any(|c| matches!(c.outcome, Outcome::Good { .. }))
+        {
+            match file.signed_checksums.as_deref() {
+                Some(text) => self.explain_mismatch(package, text, &sigs)?,
+                None => None,
+            }
+        } else {
+            None
+        };
+        Ok(Evidence::Checked {
+            checks,
+            signed_diff,
+        })
     }
-    Ok(Some(SignedDiff::Contents(lines)))
-}
 
-fn check_one(
-    data: &[u8],
-    sig: &Signature,
-    keyring: &dyn IssuerLookup,
-    trust: &dyn TrustModel,
-    policy: &StandardPolicy,
-    now: SystemTime,
-) -> Result<SignatureCheck> {
-    let issuers = sig.get_issuers();
-    let mut check = SignatureCheck {
-        issuer: describe_issuers(&issuers),
-        cert: None,
-        signing_key: None,
-        user_id: None,
-        created: sig.signature_creation_time(),
-        outcome: Outcome::UnknownKey,
-    };
-    let Some(cert) = keyring.issuer_cert(&issuers)? else {
-        return Ok(check);
-    };
-    let cert = &cert;
-    check.cert = Some(cert.fingerprint());
-    check.user_id = display_user_id(cert, policy, now);
-    let key = cert
-        .keys()
-        .find(|k| issuers.iter().any(|h| k.key().key_handle().aliases(h)));
-    let Some(key) = key else { return Ok(check) };
-    check.signing_key = Some(key.key().fingerprint());
-    check.outcome = judge(data, sig, cert, key.key().fingerprint(), trust, policy, now);
-    Ok(check)
-}
+    /// Checks each signature over `data`.
+    pub fn check(&self, data: &[u8], sigs: &[Signature]) -> Result<Vec<SignatureCheck>> {
+        sigs.iter().map(|sig| self.check_one(data, sig)).collect()
+    }
 
-fn judge(
-    data: &[u8],
-    sig: &Signature,
-    cert: &Cert,
-    key_fpr: Fingerprint,
-    trust: &dyn TrustModel,
-    policy: &StandardPolicy,
-    now: SystemTime,
-) -> Outcome {
-    if !matches!(sig.typ(), SignatureType::Binary | SignatureType::Text) {
-        return Outcome::Bad(format!(
-            "a {} signature, not a signature over a document",
-            sig.typ()
-        ));
-    }
-    // A collision-prone hash makes a "good" result meaningless, so this comes first.
-    if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
-        return Outcome::WeakCrypto(format!("the signature uses {} ({e})", sig.hash_algo()));
-    }
-    let raw_key = cert
-        .keys()
-        .key_handle(key_fpr.clone())
-        .next()
-        .expect("key found in this cert");
-    if let Some(reason) = unverifiable_key(raw_key.key()) {
-        return Outcome::Bad(reason);
-    }
-    let verified = if sig.typ() == SignatureType::Text {
-        sig.verify_message(raw_key.key(), text_canonical(data))
-    } else {
-        sig.verify_message(raw_key.key(), data)
-    };
-    if let Err(e) = verified {
-        return Outcome::Bad(format!(
-            "the signature does not match this package's checksum file ({e}): \
-             the package differs from what was signed, or the signature is for another package or version"
-        ));
-    }
-    if let Some(created) = sig.signature_creation_time() {
-        if created > now + CLOCK_SKEW {
-            return Outcome::Bad(format!(
-                "the signature claims to be made in the future ({})",
-                timestamp(created)
+    /// When the signed checksum file verifies, it says what changed. It is
+    /// attacker-supplied until its signature checks out, so nothing is read
+    /// from it before that.
+    fn explain_mismatch(
+        &self,
+        package: &ChecksumFile,
+        signed_text: &str,
+        sigs: &[Signature],
+    ) -> Result<Option<SignedDiff>> {
+        let authentic = self
+            .check(signed_text.as_bytes(), sigs)?
+            .iter()
+            .any(|c| matches!(c.outcome, Outcome::Good { .. }));
+        if !authentic {
+            return Ok(None);
+        }
+        let Ok(signed) = ChecksumFile::parse(signed_text) else {
+            return Ok(None);
+        };
+        if signed.package != package.package {
+            return Ok(Some(SignedDiff::OtherPackage(signed.package.to_string())));
+        }
+        let mut lines = package.diff_contents(&signed).describe();
+        if signed.hex != package.hex {
+            let show = |h: &Option<crate::checksum_file::HexChecksums>| match h {
+                Some(h) => format!("inner {} / outer {}", h.inner, h.outer),
+                None => "none".to_string(),
+            };
+            lines.push(format!(
+                "Hex checksums signed: {}; found: {}",
+                show(&signed.hex),
+                show(&package.hex)
             ));
         }
+        Ok(Some(SignedDiff::Contents(lines)))
     }
 
-    let valid_cert = match cert.with_policy(policy, now) {
-        Ok(vc) => vc,
-        Err(e) => return classify_invalid(cert, now, "the certificate", e),
-    };
-    if let RevocationStatus::Revoked(revs) = valid_cert.revocation_status() {
-        return Outcome::Revoked(format!(
-            "the certificate is revoked{}",
-            revocation_reason(&revs)
-        ));
+    fn check_one(&self, data: &[u8], sig: &Signature) -> Result<SignatureCheck> {
+        let (policy, now) = (&self.policy, self.now);
+        let issuers = sig.get_issuers();
+        let mut check = SignatureCheck {
+            issuer: describe_issuers(&issuers),
+            cert: None,
+            signing_key: None,
+            user_id: None,
+            created: sig.signature_creation_time(),
+            outcome: Outcome::UnknownKey,
+        };
+        let Some(cert) = self.keyring.issuer_cert(&issuers)? else {
+            return Ok(check);
+        };
+        let cert = &cert;
+        check.cert = Some(cert.fingerprint());
+        check.user_id = display_user_id(cert, policy, now);
+        let key = cert
+            .keys()
+            .find(|k| issuers.iter().any(|h| k.key().key_handle().aliases(h)));
+        let Some(key) = key else { return Ok(check) };
+        check.signing_key = Some(key.key().fingerprint());
+        check.outcome = self.judge(data, sig, cert, key.key().fingerprint());
+        Ok(check)
     }
-    if let Err(e) = valid_cert.alive() {
-        return Outcome::Expired(format!("the certificate is expired or not yet valid ({e})"));
-    }
-    let Some(key) = valid_cert.keys().key_handle(key_fpr.clone()).next() else {
-        return classify_invalid(
-            cert,
-            now,
-            "the signing key's binding",
-            anyhow::anyhow!("no valid binding signature"),
-        );
-    };
-    if let RevocationStatus::Revoked(revs) = key.revocation_status() {
-        return Outcome::Revoked(format!(
-            "the signing subkey {key_fpr} is revoked{}",
-            revocation_reason(&revs)
-        ));
-    }
-    if let Err(e) = key.alive() {
-        return Outcome::Expired(format!(
-            "the signing key {key_fpr} is expired or not yet valid ({e})"
-        ));
-    }
-    if !key.for_signing() {
-        return Outcome::Bad(format!(
-            "the key {key_fpr} is not allowed to make signatures"
-        ));
-    }
-    if let Err(e) = sig.signature_alive(now, CLOCK_SKEW) {
-        return Outcome::Expired(format!("the signature itself has expired ({e})"));
-    }
-    Outcome::Good {
-        trust: trust.key_trust(&cert.fingerprint()),
+
+    fn judge(&self, data: &[u8], sig: &Signature, cert: &Cert, key_fpr: Fingerprint) -> Outcome {
+        let (policy, now, trust) = (&self.policy, self.now, &*self.trust);
+        if !matches!(sig.typ(), SignatureType::Binary | SignatureType::Text) {
+            return Outcome::Bad(format!(
+                "a {} signature, not a signature over a document",
+                sig.typ()
+            ));
+        }
+        // A collision-prone hash makes a "good" result meaningless, so this comes first.
+        if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
+            return Outcome::WeakCrypto(format!("the signature uses {} ({e})", sig.hash_algo()));
+        }
+        let raw_key = cert
+            .keys()
+            .key_handle(key_fpr.clone())
+            .next()
+            .expect("key found in this cert");
+        if let Some(reason) = unverifiable_key(raw_key.key()) {
+            return Outcome::Bad(reason);
+        }
+        let verified = if sig.typ() == SignatureType::Text {
+            sig.verify_message(raw_key.key(), text_canonical(data))
+        } else {
+            sig.verify_message(raw_key.key(), data)
+        };
+        if let Err(e) = verified {
+            return Outcome::Bad(format!(
+                "the signature does not match this package's checksum file ({e}): \
+                 the package differs from what was signed, or the signature is for another package or version"
+            ));
+        }
+        if let Some(created) = sig.signature_creation_time() {
+            if created > now + CLOCK_SKEW {
+                return Outcome::Bad(format!(
+                    "the signature claims to be made in the future ({})",
+                    timestamp(created)
+                ));
+            }
+        }
+
+        let valid_cert = match cert.with_policy(policy, now) {
+            Ok(vc) => vc,
+            Err(e) => return classify_invalid(cert, now, "the certificate", e),
+        };
+        if let RevocationStatus::Revoked(revs) = valid_cert.revocation_status() {
+            return Outcome::Revoked(format!(
+                "the certificate is revoked{}",
+                revocation_reason(&revs)
+            ));
+        }
+        if let Err(e) = valid_cert.alive() {
+            return Outcome::Expired(format!("the certificate is expired or not yet valid ({e})"));
+        }
+        let Some(key) = valid_cert.keys().key_handle(key_fpr.clone()).next() else {
+            return classify_invalid(
+                cert,
+                now,
+                "the signing key's binding",
+                anyhow::anyhow!("no valid binding signature"),
+            );
+        };
+        if let RevocationStatus::Revoked(revs) = key.revocation_status() {
+            return Outcome::Revoked(format!(
+                "the signing subkey {key_fpr} is revoked{}",
+                revocation_reason(&revs)
+            ));
+        }
+        if let Err(e) = key.alive() {
+            return Outcome::Expired(format!(
+                "the signing key {key_fpr} is expired or not yet valid ({e})"
+            ));
+        }
+        if !key.for_signing() {
+            return Outcome::Bad(format!(
+                "the key {key_fpr} is not allowed to make signatures"
+            ));
+        }
+        if let Err(e) = sig.signature_alive(now, CLOCK_SKEW) {
+            return Outcome::Expired(format!("the signature itself has expired ({e})"));
+        }
+        Outcome::Good {
+            trust: trust.key_trust(&cert.fingerprint()),
+        }
     }
 }
 
