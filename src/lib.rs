@@ -26,6 +26,7 @@ pub mod trust;
 pub mod signatures;
 
 pub mod decision;
+pub mod json;
 
 pub mod project;
 

@@ -95,8 +95,7 @@ fn composer(
             &rules.for_package(&id, min_trust),
         )],
     };
-    out!("{}", report.to_human());
-    Ok(report.verdict())
+    super::finish(&report, false, super::Layout::Blocks)
 }
 
 /// The nearest folder, from the working directory up, that holds `marker`.

@@ -5,7 +5,6 @@ use std::time::SystemTime;
 use anyhow::{bail, Result};
 use openpgp::serialize::SerializeInto;
 use sequoia_openpgp as openpgp;
-use serde::Serialize;
 
 use super::{read_input, Verdict};
 use crate::cli::KeyCommand;
@@ -131,9 +130,7 @@ fn describe(keyring: &Keyring, fpr: &openpgp::Fingerprint) -> String {
 
 /// `key list --json` (SPEC §4, stable interface): `fingerprint`, `revoked`,
 /// `expired`, `user_ids[].user_id`, `user_ids[].validity`, and more.
-#[derive(Serialize)]
 struct CertListing<'a> {
-    #[serde(flatten)]
     validity: &'a CertValidity,
     own: bool,
 }
@@ -151,7 +148,11 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
         })
         .collect();
     if json {
-        outln!("{}", serde_json::to_string_pretty(&listings)?);
+        let keys: Vec<_> = listings
+            .iter()
+            .map(|c| crate::json::KeyJson::new(c.validity, c.own))
+            .collect();
+        outln!("{}", crate::json::to_string(&keys));
         return Ok(Verdict::Pass);
     }
     for c in &listings {

@@ -27,6 +27,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command};
+use crate::decision::report::Report;
 use crate::keys::home::Home;
 
 pub const EXIT_POLICY_FAILED: u8 = 1;
@@ -104,6 +105,32 @@ fn load_web_of_trust(
     let (_, wot) =
         crate::trust::snapshot::web_of_trust(home, &keyring, std::time::SystemTime::now())?;
     Ok((keyring, wot))
+}
+
+/// How a report is laid out for people.
+#[derive(Clone, Copy)]
+pub(crate) enum Layout {
+    /// One block per package (`verify`, `hook`).
+    Blocks,
+    /// One line per package (`verify-tree`).
+    Table,
+}
+
+/// The one path from a report to output and exit code, for every command
+/// that reports on packages.
+pub(crate) fn finish(report: &Report, json: bool, layout: Layout) -> Result<Verdict> {
+    if json {
+        outln!(
+            "{}",
+            crate::json::to_string(&crate::json::ReportJson::new(report))
+        );
+    } else {
+        match layout {
+            Layout::Blocks => out!("{}", report.to_human()),
+            Layout::Table => out!("{}", report.to_table()),
+        }
+    }
+    Ok(report.verdict())
 }
 
 /// Writes to standard output. A reader that went away (`| head`) ends the

@@ -112,10 +112,5 @@ pub fn verify(
             &policy,
         )],
     };
-    if json {
-        outln!("{}", report.to_json());
-    } else {
-        out!("{}", report.to_human());
-    }
-    Ok(report.verdict())
+    super::finish(&report, json, super::Layout::Blocks)
 }

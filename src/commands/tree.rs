@@ -73,12 +73,7 @@ pub(super) fn verify_tree(
     }
     progress.finish_and_clear();
     let report = Report { packages };
-    if json {
-        outln!("{}", report.to_json());
-    } else {
-        out!("{}", report.to_table());
-    }
-    Ok(report.verdict())
+    super::finish(&report, json, super::Layout::Table)
 }
 
 /// Verifies one lockfile's packages in parallel, in lockfile order.

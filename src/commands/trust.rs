@@ -51,7 +51,10 @@ fn explain(home: &Home, query: &str, json: bool) -> Result<Verdict> {
     let explanation =
         crate::trust::explain::explain(&keyring, &wot, cert, std::time::SystemTime::now());
     if json {
-        outln!("{}", serde_json::to_string_pretty(&explanation)?);
+        outln!(
+            "{}",
+            crate::json::to_string(&crate::json::ExplainJson::new(&explanation))
+        );
     } else {
         out!("{}", explanation.to_human());
     }

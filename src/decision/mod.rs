@@ -1,6 +1,5 @@
 //! The decision: evidence and policy become a status, a report, its stable
 //! JSON and an exit code. Pure logic, no I/O.
 
-pub mod json;
 pub mod report;
 pub mod rules;

@@ -3,14 +3,11 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
 use crate::model::PackageId;
 use crate::trust::TrustLevel;
 
 /// A package's verdict. The words are the stable interface of SPEC §4.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
     Ok,
     Unsigned,
@@ -44,7 +41,7 @@ impl Status {
 }
 
 /// One signature's line in the report.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct SignerReport {
     /// The signer's certificate fingerprint, or the issuer the signature
     /// names when the key is not in the keyring.
@@ -60,7 +57,7 @@ pub struct SignerReport {
 }
 
 /// One package's line in the report (SPEC §4 JSON fields, plus `passes`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct PackageReport {
     pub ecosystem: String,
     pub name: String,
@@ -74,7 +71,6 @@ pub struct PackageReport {
     pub passes: bool,
     /// Some input could not be read (a garbage signature, an ambiguous or
     /// unsafe archive): the package fails, and the run exits 2.
-    #[serde(skip)]
     pub malformed: bool,
 }
 
@@ -116,7 +112,7 @@ pub enum Verdict {
 }
 
 /// The whole report of a `verify` or `verify-tree` run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Report {
     pub packages: Vec<PackageReport>,
 }
@@ -137,10 +133,6 @@ impl Report {
         } else {
             Verdict::Fail
         }
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("reports always serialize")
     }
 
     /// The report for people: one block per package, then a summary line.
@@ -320,21 +312,5 @@ mod tests {
         };
         insta::assert_snapshot!(report.to_human());
         assert!(!report.passes());
-        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
-        for field in [
-            "ecosystem",
-            "name",
-            "version",
-            "status",
-            "trust",
-            "signers",
-            "reasons",
-        ] {
-            assert!(
-                json["packages"][0].get(field).is_some(),
-                "JSON lacks {field}"
-            );
-        }
-        assert_eq!(json["packages"][2]["status"], "checksum-mismatch");
     }
 }

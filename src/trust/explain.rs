@@ -8,14 +8,13 @@ use std::time::SystemTime;
 use openpgp::policy::{HashAlgoSecurity, Policy};
 use openpgp::{Cert, Fingerprint};
 use sequoia_openpgp as openpgp;
-use serde::Serialize;
 
 use crate::keys::crypto::display_user_id;
 use crate::keys::keyring::Keyring;
 use crate::trust::wot::{CertValidity, UserIdValidity, WebOfTrust, MAX_DEPTH};
 use crate::trust::TrustLevel;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Explanation {
     pub fingerprint: String,
     pub owner_trust: TrustLevel,
@@ -25,7 +24,7 @@ pub struct Explanation {
     pub user_ids: Vec<UserIdExplanation>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct UserIdExplanation {
     pub user_id: String,
     pub validity: TrustLevel,
@@ -37,7 +36,7 @@ pub struct UserIdExplanation {
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Hop {
     pub fingerprint: String,
     pub user_id: Option<String>,

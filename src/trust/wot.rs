@@ -29,7 +29,6 @@ use sequoia_wot::store::SynopsisSlice;
 use sequoia_wot::{
     CertSynopsis, Certification, NetworkBuilder, Root, Roots, FULLY_TRUSTED, PARTIALLY_TRUSTED,
 };
-use serde::Serialize;
 
 use crate::keys::keyring::Keyring;
 use crate::trust::network::Network;
@@ -40,17 +39,16 @@ use crate::trust::{TrustLevel, TrustModel};
 pub const MAX_DEPTH: usize = 5;
 
 /// One certifier's contribution to a user ID's validity.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Introduction {
     pub certifier: String,
     /// The certifier's owner trust, as a trust amount (120 full, 40 marginal).
     pub amount: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct UserIdValidity {
     /// The exact user ID, which need not be UTF-8.
-    #[serde(skip)]
     pub raw: UserID,
     pub user_id: String,
     pub validity: TrustLevel,
@@ -62,7 +60,7 @@ pub struct UserIdValidity {
     pub certified_by: Vec<Introduction>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct CertValidity {
     pub fingerprint: String,
     pub owner_trust: TrustLevel,

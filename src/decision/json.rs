@@ -1,1 +1,0 @@
-//! The stable JSON (docs/interface.md): filled in below.

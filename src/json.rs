@@ -1,0 +1,265 @@
+//! The stable JSON of every command, in one place (docs/interface.md, "JSON",
+//! documents each field). These types are the interface: internal structs
+//! (reports, validities, explanations) are free to change, and are turned
+//! into these at the edge, so a new internal field never leaks out.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::decision::report::{PackageReport, Report, SignerReport};
+use crate::trust::explain::{Explanation, Hop, UserIdExplanation};
+use crate::trust::wot::{CertValidity, UserIdValidity};
+use crate::trust::TrustLevel;
+
+/// Bumped only if a field changes meaning or goes away (never for additions).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// `verify --json`, `verify-tree --json`.
+#[derive(Serialize)]
+pub struct ReportJson<'a> {
+    pub format_version: u32,
+    /// True exactly when the command exits 0.
+    pub passed: bool,
+    /// How many packages have each status.
+    pub counts: BTreeMap<&'static str, usize>,
+    pub packages: Vec<PackageJson<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct PackageJson<'a> {
+    pub ecosystem: &'a str,
+    pub name: &'a str,
+    pub version: &'a str,
+    pub status: &'static str,
+    pub trust: &'a str,
+    pub signers: Vec<SignerJson<'a>>,
+    pub reasons: &'a [String],
+    /// Whether this package meets the policy in force.
+    pub passes: bool,
+}
+
+#[derive(Serialize)]
+pub struct SignerJson<'a> {
+    pub fingerprint: &'a str,
+    pub signing_key: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    pub trust: &'a str,
+    pub status: &'static str,
+    pub created: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> ReportJson<'a> {
+    pub fn new(report: &'a Report) -> Self {
+        let mut counts = BTreeMap::new();
+        for p in &report.packages {
+            *counts.entry(p.status.as_str()).or_insert(0) += 1;
+        }
+        ReportJson {
+            format_version: FORMAT_VERSION,
+            passed: report.verdict() == crate::decision::report::Verdict::Pass,
+            counts,
+            packages: report.packages.iter().map(PackageJson::new).collect(),
+        }
+    }
+}
+
+impl<'a> PackageJson<'a> {
+    fn new(p: &'a PackageReport) -> Self {
+        PackageJson {
+            ecosystem: &p.ecosystem,
+            name: &p.name,
+            version: &p.version,
+            status: p.status.as_str(),
+            trust: &p.trust,
+            signers: p.signers.iter().map(SignerJson::new).collect(),
+            reasons: &p.reasons,
+            passes: p.passes,
+        }
+    }
+}
+
+impl<'a> SignerJson<'a> {
+    fn new(s: &'a SignerReport) -> Self {
+        SignerJson {
+            fingerprint: &s.fingerprint,
+            signing_key: s.signing_key.as_deref(),
+            user_id: s.user_id.as_deref(),
+            trust: &s.trust,
+            status: s.status.as_str(),
+            created: s.created.as_deref(),
+            reason: s.reason.as_deref(),
+        }
+    }
+}
+
+/// `key list --json`: one element per certificate.
+#[derive(Serialize)]
+pub struct KeyJson<'a> {
+    pub fingerprint: &'a str,
+    pub owner_trust: TrustLevel,
+    pub revoked: bool,
+    pub expired: bool,
+    /// The best validity among the user IDs, as GnuPG shows a key's.
+    pub validity: TrustLevel,
+    pub user_ids: Vec<UserIdJson<'a>>,
+    /// One of the user's own keys (its secret is in the home).
+    pub own: bool,
+}
+
+#[derive(Serialize)]
+pub struct UserIdJson<'a> {
+    pub user_id: &'a str,
+    pub validity: TrustLevel,
+    pub revoked: bool,
+}
+
+impl<'a> KeyJson<'a> {
+    pub fn new(c: &'a CertValidity, own: bool) -> Self {
+        KeyJson {
+            fingerprint: &c.fingerprint,
+            owner_trust: c.owner_trust,
+            revoked: c.revoked,
+            expired: c.expired,
+            validity: c.validity,
+            user_ids: c.user_ids.iter().map(UserIdJson::new).collect(),
+            own,
+        }
+    }
+}
+
+impl<'a> UserIdJson<'a> {
+    fn new(u: &'a UserIdValidity) -> Self {
+        UserIdJson {
+            user_id: &u.user_id,
+            validity: u.validity,
+            revoked: u.revoked,
+        }
+    }
+}
+
+/// `trust explain --json`.
+#[derive(Serialize)]
+pub struct ExplainJson<'a> {
+    pub fingerprint: &'a str,
+    pub owner_trust: TrustLevel,
+    pub validity: TrustLevel,
+    pub revoked: bool,
+    pub expired: bool,
+    pub user_ids: Vec<ExplainUserIdJson<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct ExplainUserIdJson<'a> {
+    pub user_id: &'a str,
+    pub validity: TrustLevel,
+    /// The depth (hops from a trust root) at which the binding became valid.
+    pub depth: Option<usize>,
+    /// The trust amount reached (120 = fully valid, 40 per marginal introducer).
+    pub amount: usize,
+    /// Each path runs from a trust root to this user ID.
+    pub paths: Vec<Vec<HopJson<'a>>>,
+    /// Why the binding is not (fully) authenticated.
+    pub reasons: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct HopJson<'a> {
+    pub fingerprint: &'a str,
+    pub user_id: Option<&'a str>,
+    /// `ultimate` for a trust root, else the introducer's owner trust.
+    pub role: TrustLevel,
+    /// The trust amount this hop carries (120 full, 40 marginal).
+    pub amount: usize,
+    pub depth: usize,
+}
+
+impl<'a> ExplainJson<'a> {
+    pub fn new(e: &'a Explanation) -> Self {
+        ExplainJson {
+            fingerprint: &e.fingerprint,
+            owner_trust: e.owner_trust,
+            validity: e.validity,
+            revoked: e.revoked,
+            expired: e.expired,
+            user_ids: e.user_ids.iter().map(ExplainUserIdJson::new).collect(),
+        }
+    }
+}
+
+impl<'a> ExplainUserIdJson<'a> {
+    fn new(u: &'a UserIdExplanation) -> Self {
+        ExplainUserIdJson {
+            user_id: &u.user_id,
+            validity: u.validity,
+            depth: u.depth,
+            amount: u.amount,
+            paths: u
+                .paths
+                .iter()
+                .map(|p| p.iter().map(HopJson::new).collect())
+                .collect(),
+            reasons: &u.reasons,
+        }
+    }
+}
+
+impl<'a> HopJson<'a> {
+    fn new(h: &'a Hop) -> Self {
+        HopJson {
+            fingerprint: &h.fingerprint,
+            user_id: h.user_id.as_deref(),
+            role: h.role,
+            amount: h.amount,
+            depth: h.depth,
+        }
+    }
+}
+
+/// Pretty JSON of a stable type.
+pub fn to_string<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("the stable JSON types always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decision::report::Status;
+    use crate::model::{Ecosystem, PackageId};
+
+    #[test]
+    fn the_report_json_is_pinned() {
+        let id = |name: &str| PackageId {
+            ecosystem: Ecosystem::Hex,
+            name: name.into(),
+            version: "1.0.0".into(),
+        };
+        let mut good = PackageReport::new(&id("foo"));
+        good.status = Status::Ok;
+        good.trust = "full".into();
+        good.passes = true;
+        good.signers.push(SignerReport {
+            fingerprint: "6033A8A5B5F837A98884B7D0E14BC0EF45753E99".into(),
+            signing_key: Some("6033A8A5B5F837A98884B7D0E14BC0EF45753E99".into()),
+            user_id: Some("Alice <alice@example.org>".into()),
+            trust: "full".into(),
+            status: Status::Ok,
+            created: Some("2026-01-01T00:00:00Z".into()),
+            reason: None,
+        });
+        let mut evil = PackageReport::new(&id("evil"));
+        evil.status = Status::ChecksumMismatch;
+        evil.trust = "checksum-mismatch".into();
+        evil.reasons.push("files changed: lib/evil.ex".into());
+        let report = Report {
+            packages: vec![good, evil],
+        };
+        let json = to_string(&ReportJson::new(&report));
+        insta::assert_snapshot!(json);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["passed"], false);
+        assert_eq!(value["counts"]["ok"], 1);
+        assert_eq!(value["packages"][1]["status"], "checksum-mismatch");
+    }
+}
