@@ -1,4 +1,4 @@
-//! The command line (SPEC §4, stable interface): definitions only. The work
+//! The command line (docs/interface.md, stable interface): definitions only. The work
 //! is in `commands`.
 
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! Interop with the real GnuPG, both ways (SPEC §2): signatures `gpg` makes
+//! Interop with the real GnuPG, both ways (docs/interface.md, "Signature sources"): signatures `gpg` makes
 //! verify in pgp-pkg, and pgp-pkg's verify in `gpg --verify`. With
 //! `PGP_PKG_E2E=1` a missing gpg fails these tests.
 

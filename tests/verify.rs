@@ -1,5 +1,5 @@
 //! `pgp-pkg verify`: every outcome reachable with one package, each asserted
-//! by status and exit code (SPEC §4).
+//! by status and exit code (docs/interface.md).
 
 mod common;
 
@@ -308,7 +308,7 @@ fn key_expired_before_the_signature_fails() {
 
 #[test]
 fn key_expired_after_a_good_signature_fails_now() {
-    // Made while the key was valid: still `expired` today (SPEC §3).
+    // Made while the key was valid: still `expired` today (docs/trust-model.md).
     assert_status(&verify_with_dated_key(10, 25), 1, "expired");
 }
 

@@ -440,7 +440,7 @@ fn validity_agrees_with_gnupg_on_random_webs() {
 }
 
 /// GnuPG counts a local certification (lsign) by any key in its keyring;
-/// pgp-pkg only by an ultimately trusted one (SPEC §3).
+/// pgp-pkg only by an ultimately trusted one (docs/trust-model.md).
 fn local_sig_by_non_ultimate(web: &Web, target: usize) -> bool {
     web.certifications
         .iter()

@@ -1,4 +1,4 @@
-//! `hook composer|mix`: what the package-manager integrations call (SPEC §7).
+//! `hook composer|mix`: what the package-manager integrations call (docs/integrations.md).
 //! The project (and its `pgp-pkg.toml`) is found from the working directory,
 //! which is where composer and mix run.
 

@@ -128,7 +128,7 @@ fn describe(keyring: &Keyring, fpr: &openpgp::Fingerprint) -> String {
     format!("{} {uid}", fpr.to_hex())
 }
 
-/// `key list --json` (SPEC §4, stable interface): `fingerprint`, `revoked`,
+/// `key list --json` (docs/interface.md, stable interface): `fingerprint`, `revoked`,
 /// `expired`, `user_ids[].user_id`, `user_ids[].validity`, and more.
 struct CertListing<'a> {
     validity: &'a CertValidity,

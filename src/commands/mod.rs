@@ -1,5 +1,5 @@
 //! The commands: each reads its inputs, calls the library, prints, and says
-//! which exit code applies (SPEC §4: 0 pass, 1 policy not met, 2 could not run).
+//! which exit code applies (docs/interface.md: 0 pass, 1 policy not met, 2 could not run).
 
 #[macro_use]
 mod output {

@@ -12,7 +12,7 @@ use crate::keys::home::Home;
 use crate::keys::keyring::Keyring;
 use crate::keys::signing;
 use crate::package::{read_package, IdentityHints, Limits, ReadPackage};
-use crate::signatures::sources::{beside, locate, signed_checksums_path};
+use crate::signatures::sources::{beside, signature_for, signed_checksums_path};
 use crate::signatures::verify::Verifier;
 use crate::trust::TrustLevel;
 
@@ -98,7 +98,7 @@ pub fn verify(
     // The cheap path: the signers' certificates through the keyring index,
     // their trust from the cached snapshot (both rebuilt when stale).
     let verifier = Verifier::open(home)?;
-    let found = locate(package, signature)?;
+    let found = signature_for(package, signature)?;
     let evidence = verifier.evidence(&read.checksum_file, found)?;
     let policy = Policy {
         min_trust,

@@ -1,4 +1,4 @@
-//! `verify-tree`: every package a lockfile pins (SPEC §5).
+//! `verify-tree`: every package a lockfile pins (docs/interface.md, "Where packages are").
 
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ use super::Verdict;
 use crate::keys::home::Home;
 use crate::lockfile::{LockedPackage, Lockfile, Source};
 use crate::package::Limits;
-use crate::project::installed::{locate, Caches, Located, ProjectLayout};
+use crate::project::installed::{what_runs, Caches, Located, ProjectLayout};
 use std::collections::{BTreeMap, BTreeSet};
 
 use sequoia_openpgp::Fingerprint;
@@ -92,7 +92,7 @@ fn verify_lockfile(
             let policy = rules.for_package(&pkg.id, cx.min_trust);
             let report = match &pkg.source {
                 Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
-                _ => match locate(&layout, pkg, &cx.caches, &cx.limits) {
+                _ => match what_runs(&layout, pkg, &cx.caches, &cx.limits) {
                     // What is on disk cannot even be read safely: that package fails.
                     Err(e) => unreadable(pkg, &e),
                     Ok(Located::Missing(why)) => missing(pkg, &why),
@@ -153,7 +153,7 @@ fn pins_to_record(
 }
 
 /// A `:git` (or path) dependency: nothing to check it against. It passes
-/// only where an unsigned package would (SPEC §4).
+/// only where an unsigned package would (docs/interface.md).
 fn unverifiable(pkg: &LockedPackage, reason: &str, policy: &Policy) -> PackageReport {
     let unsigned = decide(
         &pkg.id,

@@ -1,4 +1,4 @@
-//! What pgp-pkg tells the user about packages: statuses (SPEC §4), the JSON
+//! What pgp-pkg tells the user about packages: statuses (docs/interface.md), the JSON
 //! form (stable interface) and the human form.
 
 use std::fmt::Write as _;
@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::model::PackageId;
 use crate::trust::TrustLevel;
 
-/// A package's verdict. The words are the stable interface of SPEC §4.
+/// A package's verdict. The words are the stable interface of docs/interface.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
     Ok,
@@ -56,7 +56,7 @@ pub struct SignerReport {
     pub reason: Option<String>,
 }
 
-/// One package's line in the report (SPEC §4 JSON fields, plus `passes`).
+/// One package's line in the report (docs/interface.md JSON fields, plus `passes`).
 #[derive(Clone, Debug)]
 pub struct PackageReport {
     pub ecosystem: String,

@@ -1,7 +1,7 @@
 //! The policy decision: from the evidence about one package (its integrity,
 //! its signatures and their signers' trust) to a status and a pass/fail.
 //!
-//! Pure logic, no I/O. The default policy (SPEC §6, stable interface) lets
+//! Pure logic, no I/O. The default policy (docs/policy.md, stable interface) lets
 //! unsigned packages and unauthenticated signers pass with a warning, but
 //! never a signed package that fails to verify.
 

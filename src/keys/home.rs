@@ -1,4 +1,4 @@
-//! The pgp-pkg home (SPEC §3): where it is, how it is locked, and how files in
+//! The pgp-pkg home (docs/trust-model.md): where it is, how it is locked, and how files in
 //! it are replaced atomically so a crash or a concurrent run never leaves a
 //! half-written keyring.
 //!

@@ -1,4 +1,4 @@
-//! Lockfile readers (SPEC §5): what a project pins, one `LockedPackage` per
+//! Lockfile readers (docs/interface.md, "Where packages are"): what a project pins, one `LockedPackage` per
 //! dependency. Parse errors name the file and the line.
 
 pub mod composer;

@@ -1,4 +1,4 @@
-//! Finding what will actually run for a locked package (SPEC §5): the
+//! Finding what will actually run for a locked package (docs/interface.md, "Where packages are"): the
 //! installed tree next to the lockfile and the cached archive, checked
 //! against each other and against the lockfile's checksums.
 
@@ -127,7 +127,7 @@ pub enum Located {
     Missing(String),
 }
 
-pub fn locate(
+pub fn what_runs(
     project: &ProjectLayout,
     pkg: &LockedPackage,
     caches: &Caches,
@@ -183,7 +183,7 @@ pub fn locate(
             };
             let from_tree = if tree.is_dir() {
                 let mut read = read_package(&tree, &hints, limits)?;
-                // The installed tree has no checksums of its own: the lock's bind it (SPEC §1).
+                // The installed tree has no checksums of its own: the lock's bind it (docs/checksum-file.md).
                 read.checksum_file.hex = locked.or(from_archive.as_ref().and_then(|(_, a)| a.hex));
                 Some(read.checksum_file)
             } else {

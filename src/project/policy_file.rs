@@ -1,4 +1,4 @@
-//! The project's policy file, `pgp-pkg.toml` beside the lockfile (SPEC §6,
+//! The project's policy file, `pgp-pkg.toml` beside the lockfile (docs/policy.md,
 //! documented in docs/policy.md). Read strictly (an unknown key is an error:
 //! a typo must not silently weaken a policy); written only by
 //! `verify-tree --record-pins`, which adds pins and keeps everything else,

@@ -1,4 +1,4 @@
-//! Fetching signatures from URL templates (SPEC §2): `{ecosystem}`,
+//! Fetching signatures from URL templates (docs/interface.md, "Signature sources"): `{ecosystem}`,
 //! `{name}`, `{version}` filled in, fetched over HTTPS with rustls and
 //! timeouts. A 404 means "no signature here"; any other failure is an error,
 //! never `unsigned`: otherwise an attacker who can break the connection could

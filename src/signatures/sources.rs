@@ -1,4 +1,4 @@
-//! Where a package's signatures come from (SPEC §2): `--signature FILE`, or
+//! Where a package's signatures come from (docs/interface.md, "Signature sources"): `--signature FILE`, or
 //! `ARCHIVE.asc` beside the package. Beside a signature `X.asc` may lie
 //! `X.checksums`, the checksum file that was signed: when its signature is
 //! good, it tells *which* files of a package changed.
@@ -21,7 +21,7 @@ pub struct SignatureFile {
 
 /// Finds the signature for `package`. `Ok(None)` with the places looked at
 /// when there is none; a named `--signature` that cannot be read is an error.
-pub fn locate(package: &Path, explicit: Option<&Path>) -> Result<Result<SignatureFile, String>> {
+pub fn signature_for(package: &Path, explicit: Option<&Path>) -> Result<Result<SignatureFile, String>> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => {
@@ -55,7 +55,7 @@ pub struct SignatureSources {
 
 impl SignatureSources {
     /// Command-line entries win; without them, `PGP_PKG_SIGNATURES`
-    /// (whitespace-separated); without that, the policy file's (SPEC §6).
+    /// (whitespace-separated); without that, the policy file's (docs/policy.md).
     pub fn new(cli: &[String], from_policy: &[String]) -> SignatureSources {
         let env: Vec<String> = std::env::var("PGP_PKG_SIGNATURES")
             .unwrap_or_default()
@@ -73,7 +73,7 @@ impl SignatureSources {
     }
 
     /// The first signature for `id`: `DIR/ECOSYSTEM/NAME/VERSION.asc` (stable
-    /// layout, SPEC §2), or a URL template. A source that cannot be consulted
+    /// layout, docs/interface.md, "Signature sources"), or a URL template. A source that cannot be consulted
     /// is an error: it must never make a package `unsigned`.
     pub fn find(&self, id: &PackageId) -> Result<Result<SignatureFile, String>> {
         crate::lockfile::names::package_id(id).with_context(|| {
@@ -111,7 +111,7 @@ impl SignatureSources {
                 .join(&id.name)
                 .join(format!("{}.asc", id.version));
             if path.is_file() {
-                return locate(&path, Some(&path));
+                return signature_for(&path, Some(&path));
             }
             looked.push(path.display().to_string());
         }

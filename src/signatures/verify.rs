@@ -2,7 +2,7 @@
 //!
 //! Sequoia does the cryptography and the certificate validation; this module
 //! decides *which* failure a signature has, so the user gets a precise status
-//! (SPEC §4). Revocation and expiry are judged at verification time, never at
+//! (docs/interface.md). Revocation and expiry are judged at verification time, never at
 //! the creation time a signature claims: a thief can backdate.
 
 use std::time::{Duration, SystemTime};

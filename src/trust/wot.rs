@@ -281,7 +281,7 @@ impl TrustModel for WebOfTrust {
 }
 
 fn is_revoked(s: &CertSynopsis) -> bool {
-    // Any revocation, whatever its reason: SPEC §3.
+    // Any revocation, whatever its reason: docs/trust-model.md.
     !matches!(
         s.revocation_status(),
         sequoia_wot::RevocationStatus::NotAsFarAsWeKnow
