@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use crate::model::{Ecosystem, PackageId, Sha256};
 
 /// First line of every checksum file; bump the number on any format change.
-pub const FORMAT_LINE: &str = "pgp-pkg checksum file v1";
+pub(crate) const FORMAT_LINE: &str = "pgp-pkg checksum file v1";
 
 /// The two checksums Hex and `mix.lock` record for a release.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,19 +49,19 @@ pub struct ChecksumFile {
 
 /// How a package's contents differ from what was signed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ContentDiff {
-    pub changed: Vec<String>,
-    pub added: Vec<String>,
-    pub missing: Vec<String>,
+pub(crate) struct ContentDiff {
+    pub(crate) changed: Vec<String>,
+    pub(crate) added: Vec<String>,
+    pub(crate) missing: Vec<String>,
 }
 
 impl ContentDiff {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.changed.is_empty() && self.added.is_empty() && self.missing.is_empty()
     }
 
     /// One human-readable line per kind of difference.
-    pub fn describe(&self) -> Vec<String> {
+    pub(crate) fn describe(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (label, paths) in [
             ("changed", &self.changed),
@@ -207,7 +207,7 @@ impl ChecksumFile {
     }
 
     /// What changed from `signed` to `self`, file by file.
-    pub fn diff_contents(&self, signed: &ChecksumFile) -> ContentDiff {
+    pub(crate) fn diff_contents(&self, signed: &ChecksumFile) -> ContentDiff {
         let mut diff = ContentDiff::default();
         for (path, entry) in &self.entries {
             match signed.entries.get(path) {
@@ -246,7 +246,7 @@ fn insert_in_order(
 /// Percent-encodes the bytes that would make a line ambiguous: `%`, space and
 /// control characters. Everything else, including non-ASCII UTF-8, stays
 /// readable.
-pub fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         if ch == '%' || ch == ' ' || ch.is_control() {
@@ -263,7 +263,7 @@ pub fn encode(s: &str) -> String {
 
 /// Inverse of [`encode`]; rejects anything `encode` would not produce, so each
 /// value has exactly one spelling.
-pub fn decode(s: &str) -> Result<String> {
+pub(crate) fn decode(s: &str) -> Result<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

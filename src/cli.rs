@@ -17,14 +17,14 @@ use crate::trust::TrustLevel;
 pub struct Cli {
     /// The pgp-pkg home: keyring, own keys, trust settings [default: the platform's data directory]
     #[arg(long, global = true, env = "PGP_PKG_HOME", value_name = "DIR")]
-    pub home: Option<PathBuf>,
+    pub(crate) home: Option<PathBuf>,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Manage keys: your own and other people's certificates
     #[command(subcommand)]
     Key(KeyCommand),
@@ -90,7 +90,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum KeyCommand {
+pub(crate) enum KeyCommand {
     /// Make a new Ed25519 signing key and keep it as your own (ultimately trusted)
     Generate {
         #[arg(long, value_name = "\"Name <email>\"")]
@@ -125,7 +125,7 @@ pub enum KeyCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum HookCommand {
+pub(crate) enum HookCommand {
     /// Called by the Composer plugin for each package, before it is installed
     Composer {
         /// The downloaded dist archive
@@ -156,7 +156,7 @@ pub enum HookCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum TrustCommand {
+pub(crate) enum TrustCommand {
     /// Set how far you trust a key's owner to certify other keys
     Set {
         #[arg(value_name = "FPR")]
@@ -181,20 +181,20 @@ pub enum TrustCommand {
 
 /// Who the package is, where the package cannot say it itself.
 #[derive(Debug, Args, Default, Clone)]
-pub struct IdentityArgs {
+pub(crate) struct IdentityArgs {
     #[arg(long, value_parser = parse_ecosystem)]
-    pub ecosystem: Option<Ecosystem>,
+    pub(crate) ecosystem: Option<Ecosystem>,
     #[arg(long)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[arg(long = "version", value_name = "VERSION")]
-    pub pkg_version: Option<String>,
+    pub(crate) pkg_version: Option<String>,
 }
 
 #[derive(Debug, Args, Default, Clone)]
-pub struct MinTrustArgs {
+pub(crate) struct MinTrustArgs {
     /// Require a good signature at this trust or above (never, unknown, marginal, full, ultimate)
     #[arg(long, env = "PGP_PKG_MIN_TRUST", value_name = "LEVEL")]
-    pub min_trust: Option<TrustLevel>,
+    pub(crate) min_trust: Option<TrustLevel>,
 }
 
 fn parse_ecosystem(s: &str) -> Result<Ecosystem, String> {

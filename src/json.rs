@@ -13,45 +13,45 @@ use crate::trust::wot::{CertValidity, UserIdValidity};
 use crate::trust::TrustLevel;
 
 /// Bumped only if a field changes meaning or goes away (never for additions).
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// `verify --json`, `verify-tree --json`.
 #[derive(Serialize)]
-pub struct ReportJson<'a> {
-    pub format_version: u32,
+pub(crate) struct ReportJson<'a> {
+    pub(crate) format_version: u32,
     /// True exactly when the command exits 0.
-    pub passed: bool,
+    pub(crate) passed: bool,
     /// How many packages have each status.
-    pub counts: BTreeMap<&'static str, usize>,
-    pub packages: Vec<PackageJson<'a>>,
+    pub(crate) counts: BTreeMap<&'static str, usize>,
+    pub(crate) packages: Vec<PackageJson<'a>>,
 }
 
 #[derive(Serialize)]
-pub struct PackageJson<'a> {
-    pub ecosystem: &'a str,
-    pub name: &'a str,
-    pub version: &'a str,
-    pub status: &'static str,
-    pub trust: &'a str,
-    pub signers: Vec<SignerJson<'a>>,
-    pub reasons: &'a [String],
+pub(crate) struct PackageJson<'a> {
+    pub(crate) ecosystem: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) status: &'static str,
+    pub(crate) trust: &'a str,
+    pub(crate) signers: Vec<SignerJson<'a>>,
+    pub(crate) reasons: &'a [String],
     /// Whether this package meets the policy in force.
-    pub passes: bool,
+    pub(crate) passes: bool,
 }
 
 #[derive(Serialize)]
-pub struct SignerJson<'a> {
-    pub fingerprint: &'a str,
-    pub signing_key: Option<&'a str>,
-    pub user_id: Option<&'a str>,
-    pub trust: &'a str,
-    pub status: &'static str,
-    pub created: Option<&'a str>,
-    pub reason: Option<&'a str>,
+pub(crate) struct SignerJson<'a> {
+    pub(crate) fingerprint: &'a str,
+    pub(crate) signing_key: Option<&'a str>,
+    pub(crate) user_id: Option<&'a str>,
+    pub(crate) trust: &'a str,
+    pub(crate) status: &'static str,
+    pub(crate) created: Option<&'a str>,
+    pub(crate) reason: Option<&'a str>,
 }
 
 impl<'a> ReportJson<'a> {
-    pub fn new(report: &'a Report) -> Self {
+    pub(crate) fn new(report: &'a Report) -> Self {
         let mut counts = BTreeMap::new();
         for p in &report.packages {
             *counts.entry(p.status.as_str()).or_insert(0) += 1;
@@ -96,27 +96,27 @@ impl<'a> SignerJson<'a> {
 
 /// `key list --json`: one element per certificate.
 #[derive(Serialize)]
-pub struct KeyJson<'a> {
-    pub fingerprint: &'a str,
-    pub owner_trust: TrustLevel,
-    pub revoked: bool,
-    pub expired: bool,
+pub(crate) struct KeyJson<'a> {
+    pub(crate) fingerprint: &'a str,
+    pub(crate) owner_trust: TrustLevel,
+    pub(crate) revoked: bool,
+    pub(crate) expired: bool,
     /// The best validity among the user IDs, as GnuPG shows a key's.
-    pub validity: TrustLevel,
-    pub user_ids: Vec<UserIdJson<'a>>,
+    pub(crate) validity: TrustLevel,
+    pub(crate) user_ids: Vec<UserIdJson<'a>>,
     /// One of the user's own keys (its secret is in the home).
-    pub own: bool,
+    pub(crate) own: bool,
 }
 
 #[derive(Serialize)]
-pub struct UserIdJson<'a> {
-    pub user_id: &'a str,
-    pub validity: TrustLevel,
-    pub revoked: bool,
+pub(crate) struct UserIdJson<'a> {
+    pub(crate) user_id: &'a str,
+    pub(crate) validity: TrustLevel,
+    pub(crate) revoked: bool,
 }
 
 impl<'a> KeyJson<'a> {
-    pub fn new(c: &'a CertValidity, own: bool) -> Self {
+    pub(crate) fn new(c: &'a CertValidity, own: bool) -> Self {
         KeyJson {
             fingerprint: &c.fingerprint,
             owner_trust: c.owner_trust,
@@ -141,42 +141,42 @@ impl<'a> UserIdJson<'a> {
 
 /// `trust explain --json`.
 #[derive(Serialize)]
-pub struct ExplainJson<'a> {
-    pub fingerprint: &'a str,
-    pub owner_trust: TrustLevel,
-    pub validity: TrustLevel,
-    pub revoked: bool,
-    pub expired: bool,
-    pub user_ids: Vec<ExplainUserIdJson<'a>>,
+pub(crate) struct ExplainJson<'a> {
+    pub(crate) fingerprint: &'a str,
+    pub(crate) owner_trust: TrustLevel,
+    pub(crate) validity: TrustLevel,
+    pub(crate) revoked: bool,
+    pub(crate) expired: bool,
+    pub(crate) user_ids: Vec<ExplainUserIdJson<'a>>,
 }
 
 #[derive(Serialize)]
-pub struct ExplainUserIdJson<'a> {
-    pub user_id: &'a str,
-    pub validity: TrustLevel,
+pub(crate) struct ExplainUserIdJson<'a> {
+    pub(crate) user_id: &'a str,
+    pub(crate) validity: TrustLevel,
     /// The depth (hops from a trust root) at which the binding became valid.
-    pub depth: Option<usize>,
+    pub(crate) depth: Option<usize>,
     /// The trust amount reached (120 = fully valid, 40 per marginal introducer).
-    pub amount: usize,
+    pub(crate) amount: usize,
     /// Each path runs from a trust root to this user ID.
-    pub paths: Vec<Vec<HopJson<'a>>>,
+    pub(crate) paths: Vec<Vec<HopJson<'a>>>,
     /// Why the binding is not (fully) authenticated.
-    pub reasons: &'a [String],
+    pub(crate) reasons: &'a [String],
 }
 
 #[derive(Serialize)]
-pub struct HopJson<'a> {
-    pub fingerprint: &'a str,
-    pub user_id: Option<&'a str>,
+pub(crate) struct HopJson<'a> {
+    pub(crate) fingerprint: &'a str,
+    pub(crate) user_id: Option<&'a str>,
     /// `ultimate` for a trust root, else the introducer's owner trust.
-    pub role: TrustLevel,
+    pub(crate) role: TrustLevel,
     /// The trust amount this hop carries (120 full, 40 marginal).
-    pub amount: usize,
-    pub depth: usize,
+    pub(crate) amount: usize,
+    pub(crate) depth: usize,
 }
 
 impl<'a> ExplainJson<'a> {
-    pub fn new(e: &'a Explanation) -> Self {
+    pub(crate) fn new(e: &'a Explanation) -> Self {
         ExplainJson {
             fingerprint: &e.fingerprint,
             owner_trust: e.owner_trust,
@@ -218,7 +218,7 @@ impl<'a> HopJson<'a> {
 }
 
 /// Pretty JSON of a stable type.
-pub fn to_string<T: Serialize>(value: &T) -> String {
+pub(crate) fn to_string<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).expect("the stable JSON types always serialize")
 }
 

@@ -16,14 +16,14 @@ pub enum Ecosystem {
 }
 
 impl Ecosystem {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Ecosystem::Hex => "hex",
             Ecosystem::Composer => "composer",
         }
     }
 
-    pub fn parse(s: &str) -> Result<Self> {
+    pub(crate) fn parse(s: &str) -> Result<Self> {
         match s {
             "hex" => Ok(Ecosystem::Hex),
             "composer" => Ok(Ecosystem::Composer),
@@ -67,7 +67,7 @@ impl Sha256 {
     }
 
     /// Parses 64 hex digits, either case (Hex's `CHECKSUM` member is upper case).
-    pub fn from_hex(s: &str) -> Result<Self> {
+    pub(crate) fn from_hex(s: &str) -> Result<Self> {
         if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             bail!("not a SHA-256 hex digest: {s:?}");
         }
@@ -93,7 +93,7 @@ impl fmt::Display for Sha256 {
 }
 
 /// RFC 3339 in UTC, without pulling in a date crate.
-pub fn timestamp(t: SystemTime) -> String {
+pub(crate) fn timestamp(t: SystemTime) -> String {
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

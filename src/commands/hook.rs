@@ -18,7 +18,7 @@ use crate::signatures::sources::SignatureSources;
 use crate::signatures::verify::Verifier;
 use crate::trust::TrustLevel;
 
-pub fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
+pub(crate) fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
     match cmd {
         HookCommand::Composer {
             archive,

@@ -16,7 +16,7 @@ use crate::trust::snapshot::{KeyTrust, Stamps};
 use crate::trust::wot::CertValidity;
 use crate::trust::TrustLevel;
 
-pub fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
+pub(crate) fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
     match cmd {
         KeyCommand::Generate { user_id } => generate(home, &user_id),
         KeyCommand::Import { files } => import(home, &files),

@@ -25,7 +25,7 @@ fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
     read_package(package, &hints, &Limits::from_env()?)
 }
 
-pub fn checksum(package: &Path, identity: &IdentityArgs) -> Result<Verdict> {
+pub(crate) fn checksum(package: &Path, identity: &IdentityArgs) -> Result<Verdict> {
     let read = read(package, identity)?;
     out!("{}", read.checksum_file.render());
     for e in &read.integrity_errors {
@@ -38,7 +38,7 @@ pub fn checksum(package: &Path, identity: &IdentityArgs) -> Result<Verdict> {
     })
 }
 
-pub fn sign(
+pub(crate) fn sign(
     home: &Home,
     package: &Path,
     key: Option<&str>,
@@ -86,7 +86,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
-pub fn verify(
+pub(crate) fn verify(
     home: &Home,
     package: &Path,
     signature: Option<&Path>,

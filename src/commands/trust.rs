@@ -9,7 +9,7 @@ use crate::keys::keyring::Keyring;
 use crate::trust::owner_trust::{parse_gpg_ownertrust, OwnerTrust};
 use crate::trust::TrustLevel;
 
-pub fn run(home: &Home, cmd: TrustCommand) -> Result<Verdict> {
+pub(crate) fn run(home: &Home, cmd: TrustCommand) -> Result<Verdict> {
     match cmd {
         TrustCommand::Set { fingerprint, level } => set(home, &fingerprint, level),
         TrustCommand::ImportGpg { file } => import_gpg(home, &file),

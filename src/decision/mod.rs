@@ -2,4 +2,4 @@
 //! JSON and an exit code. Pure logic, no I/O.
 
 pub mod report;
-pub mod rules;
+pub(crate) mod rules;

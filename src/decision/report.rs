@@ -8,7 +8,7 @@ use crate::trust::TrustLevel;
 
 /// A package's verdict. The words are the stable interface of docs/interface.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     Unsigned,
     BadSignature,
@@ -23,7 +23,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
             Status::Unsigned => "unsigned",
@@ -42,40 +42,40 @@ impl Status {
 
 /// One signature's line in the report.
 #[derive(Clone, Debug)]
-pub struct SignerReport {
+pub(crate) struct SignerReport {
     /// The signer's certificate fingerprint, or the issuer the signature
     /// names when the key is not in the keyring.
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
     /// The (sub)key that made the signature, when known.
-    pub signing_key: Option<String>,
-    pub user_id: Option<String>,
+    pub(crate) signing_key: Option<String>,
+    pub(crate) user_id: Option<String>,
     /// A trust level when the signature is good, else the failure status.
-    pub trust: String,
-    pub status: Status,
-    pub created: Option<String>,
-    pub reason: Option<String>,
+    pub(crate) trust: String,
+    pub(crate) status: Status,
+    pub(crate) created: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 /// One package's line in the report (docs/interface.md JSON fields, plus `passes`).
 #[derive(Clone, Debug)]
-pub struct PackageReport {
-    pub ecosystem: String,
-    pub name: String,
-    pub version: String,
-    pub status: Status,
+pub(crate) struct PackageReport {
+    pub(crate) ecosystem: String,
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) status: Status,
     /// The best trust among good signatures; the status word when there is none.
-    pub trust: String,
-    pub signers: Vec<SignerReport>,
-    pub reasons: Vec<String>,
+    pub(crate) trust: String,
+    pub(crate) signers: Vec<SignerReport>,
+    pub(crate) reasons: Vec<String>,
     /// Whether the package meets the policy in force.
-    pub passes: bool,
+    pub(crate) passes: bool,
     /// Some input could not be read (a garbage signature, an ambiguous or
     /// unsafe archive): the package fails, and the run exits 2.
-    pub malformed: bool,
+    pub(crate) malformed: bool,
 }
 
 impl PackageReport {
-    pub fn new(package: &PackageId) -> Self {
+    pub(crate) fn new(package: &PackageId) -> Self {
         PackageReport {
             ecosystem: package.ecosystem.to_string(),
             name: package.name.clone(),
@@ -89,13 +89,13 @@ impl PackageReport {
         }
     }
 
-    pub fn trust_level(&self) -> Option<TrustLevel> {
+    pub(crate) fn trust_level(&self) -> Option<TrustLevel> {
         self.trust.parse().ok()
     }
 
     /// Passes with nothing to warn about: a good signature by a key
     /// authenticated at least fully.
-    pub fn is_clean(&self) -> bool {
+    pub(crate) fn is_clean(&self) -> bool {
         self.passes && self.status == Status::Ok && self.trust_level() >= Some(TrustLevel::Full)
     }
 }
@@ -113,19 +113,19 @@ pub enum Verdict {
 
 /// The whole report of a `verify` or `verify-tree` run.
 #[derive(Clone, Debug)]
-pub struct Report {
-    pub packages: Vec<PackageReport>,
+pub(crate) struct Report {
+    pub(crate) packages: Vec<PackageReport>,
 }
 
 impl Report {
-    pub fn passes(&self) -> bool {
+    pub(crate) fn passes(&self) -> bool {
         self.packages.iter().all(|p| p.passes)
     }
 
     /// The one mapping from a report to an exit code, for `verify`,
     /// `verify-tree` and `hook`: malformed input anywhere is 2, else any
     /// package below the policy is 1, else 0.
-    pub fn verdict(&self) -> Verdict {
+    pub(crate) fn verdict(&self) -> Verdict {
         if self.packages.iter().any(|p| p.malformed) {
             Verdict::BadInput
         } else if self.passes() {
@@ -136,7 +136,7 @@ impl Report {
     }
 
     /// The report for people: one block per package, then a summary line.
-    pub fn to_human(&self) -> String {
+    pub(crate) fn to_human(&self) -> String {
         let mut out = String::new();
         for p in &self.packages {
             let mark = if !p.passes {
@@ -182,7 +182,7 @@ impl Report {
 
     /// The verify-tree table: one row per package, reasons under the rows
     /// that need attention, then the summary line.
-    pub fn to_table(&self) -> String {
+    pub(crate) fn to_table(&self) -> String {
         let rows: Vec<[String; 5]> = self
             .packages
             .iter()
@@ -238,7 +238,7 @@ impl Report {
     }
 
     /// `3 packages: 1 ok, 1 with warnings, 1 failed`.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let total = self.packages.len();
         let failed = self.packages.iter().filter(|p| !p.passes).count();
         let warned = self

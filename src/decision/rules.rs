@@ -17,18 +17,18 @@ use crate::trust::TrustLevel;
 
 /// The rules in force for a run.
 #[derive(Clone, Debug, Default)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// An explicit minimum (`--min-trust`, `PGP_PKG_MIN_TRUST`, the policy
     /// file): every package then needs a good signature at this trust or above.
-    pub min_trust: Option<TrustLevel>,
+    pub(crate) min_trust: Option<TrustLevel>,
     /// The policy file lets this package be unsigned even under a minimum.
-    pub allow_unsigned: bool,
+    pub(crate) allow_unsigned: bool,
     /// Only these keys may sign this package (pinned, or recorded on first use).
-    pub pinned: Option<BTreeSet<Fingerprint>>,
+    pub(crate) pinned: Option<BTreeSet<Fingerprint>>,
     /// Distinct good signers this package needs.
-    pub threshold: Option<usize>,
+    pub(crate) threshold: Option<usize>,
     /// One of these keys must also sign (a registry or organisation key).
-    pub countersign: BTreeSet<Fingerprint>,
+    pub(crate) countersign: BTreeSet<Fingerprint>,
 }
 
 impl Policy {
@@ -42,7 +42,7 @@ impl Policy {
     }
 }
 
-pub fn decide(
+pub(crate) fn decide(
     package: &PackageId,
     integrity_errors: &[String],
     evidence: &Evidence,

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::keys::home::Home;
 
 /// The sealed bytes of `value`.
-pub fn seal<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
+pub(crate) fn seal<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
     let payload = serde_json::to_vec(value)?;
     let mut out = hex(&Sha256::digest(&payload)).into_bytes();
     out.push(b'\n');
@@ -25,7 +25,7 @@ pub fn seal<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
 
 /// The value in sealed `bytes`, or `None` when they are damaged, from an
 /// older format, or not sealed at all.
-pub fn unseal<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+pub(crate) fn unseal<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     let newline = bytes.iter().position(|&b| b == b'\n')?;
     let (digest, payload) = (&bytes[..newline], &bytes[newline + 1..]);
     if digest != hex(&Sha256::digest(payload)).as_bytes() {
@@ -35,13 +35,13 @@ pub fn unseal<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 }
 
 /// Reads and unseals `HOME/cache/NAME`.
-pub fn load<T: DeserializeOwned>(home: &Home, name: &str) -> Option<T> {
+pub(crate) fn load<T: DeserializeOwned>(home: &Home, name: &str) -> Option<T> {
     unseal(&std::fs::read(home.cache_dir().join(name)).ok()?)
 }
 
 /// Writes `HOME/cache/NAME` if the home can take it right now: without
 /// waiting for the write lock and without failing the command.
-pub fn store<T: Serialize>(home: &Home, name: &str, value: &T) {
+pub(crate) fn store<T: Serialize>(home: &Home, name: &str, value: &T) {
     if !home.root().is_dir() {
         return;
     }

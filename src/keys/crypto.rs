@@ -10,12 +10,12 @@ use sequoia_openpgp::Cert;
 
 /// Sequoia's standard policy, judged at `now`: the algorithm cut-off dates
 /// (SHA-1 and the like) apply as of that moment.
-pub fn policy(now: SystemTime) -> StandardPolicy<'static> {
+pub(crate) fn policy(now: SystemTime) -> StandardPolicy<'static> {
     StandardPolicy::at(now)
 }
 
 #[allow(deprecated)] // RSASign is deprecated for new keys, but old keys still use it.
-pub fn is_rsa(algo: PublicKeyAlgorithm) -> bool {
+pub(crate) fn is_rsa(algo: PublicKeyAlgorithm) -> bool {
     matches!(
         algo,
         PublicKeyAlgorithm::RSAEncryptSign | PublicKeyAlgorithm::RSASign
@@ -23,14 +23,14 @@ pub fn is_rsa(algo: PublicKeyAlgorithm) -> bool {
 }
 
 /// True when RSA runs on the pure-Rust backend (see docs/crypto-backend.md).
-pub fn variable_time_rsa() -> bool {
+pub(crate) fn variable_time_rsa() -> bool {
     cfg!(feature = "crypto-rust")
         && !cfg!(any(feature = "crypto-nettle", feature = "crypto-openssl"))
 }
 
 /// The user ID to show for a certificate: the primary one if the
 /// certificate is valid now, else the first one present.
-pub fn display_user_id(cert: &Cert, policy: &dyn Policy, now: SystemTime) -> Option<String> {
+pub(crate) fn display_user_id(cert: &Cert, policy: &dyn Policy, now: SystemTime) -> Option<String> {
     let from_valid = cert.with_policy(policy, now).ok().and_then(|vc| {
         vc.primary_userid()
             .ok()

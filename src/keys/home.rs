@@ -19,19 +19,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 #[derive(Clone, Debug)]
-pub struct Home {
+pub(crate) struct Home {
     root: PathBuf,
 }
 
 /// Proof that the caller holds the home's write lock; released on drop.
-pub struct WriteLock {
+pub(crate) struct WriteLock {
     _file: fs::File,
 }
 
 impl Home {
     /// `--home` (clap also reads `PGP_PKG_HOME` into it), else the platform's
     /// data directory.
-    pub fn resolve(explicit: Option<PathBuf>) -> Result<Home> {
+    pub(crate) fn resolve(explicit: Option<PathBuf>) -> Result<Home> {
         let root = match explicit {
             Some(p) => p,
             None => directories::ProjectDirs::from("org", "pgp-pkg", "pgp-pkg")
@@ -42,30 +42,30 @@ impl Home {
         Ok(Home { root })
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
-    pub fn keyring_path(&self) -> PathBuf {
+    pub(crate) fn keyring_path(&self) -> PathBuf {
         self.root.join("keyring.pgp")
     }
 
-    pub fn owner_trust_path(&self) -> PathBuf {
+    pub(crate) fn owner_trust_path(&self) -> PathBuf {
         self.root.join("ownertrust.txt")
     }
 
     /// Derived data that can be rebuilt at any time (see `wot_cache`).
-    pub fn cache_dir(&self) -> PathBuf {
+    pub(crate) fn cache_dir(&self) -> PathBuf {
         self.root.join("cache")
     }
 
-    pub fn secret_dir(&self) -> PathBuf {
+    pub(crate) fn secret_dir(&self) -> PathBuf {
         self.root.join("secret")
     }
 
     /// Creates the home if needed and takes the write lock, waiting for other
     /// writers to finish.
-    pub fn lock(&self) -> Result<WriteLock> {
+    pub(crate) fn lock(&self) -> Result<WriteLock> {
         create_private_dir(&self.root)?;
         let path = self.root.join("lock");
         let file = fs::OpenOptions::new()
@@ -82,7 +82,7 @@ impl Home {
 
     /// The write lock if it can be had at once, for optional writes (caches):
     /// `None` when the home is read-only or another writer holds it.
-    pub fn try_lock(&self) -> Option<WriteLock> {
+    pub(crate) fn try_lock(&self) -> Option<WriteLock> {
         let file = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -95,7 +95,7 @@ impl Home {
 
     /// Replaces `path` (inside the home) with `bytes` in one rename.
     /// `private` files are readable by the owner only, from their first byte on.
-    pub fn write_atomic(
+    pub(crate) fn write_atomic(
         &self,
         lock: &WriteLock,
         path: &Path,
@@ -108,7 +108,7 @@ impl Home {
     /// Writes `bytes` to a temporary file beside `path`, to replace it at
     /// [`commit`]. Dropped uncommitted, it vanishes: a command that fails
     /// after staging changes nothing.
-    pub fn stage(
+    pub(crate) fn stage(
         &self,
         _lock: &WriteLock,
         path: &Path,
@@ -143,7 +143,7 @@ impl Home {
 }
 
 /// A file written in full, waiting to replace its target.
-pub struct Staged {
+pub(crate) struct Staged {
     tmp: tempfile::NamedTempFile,
     target: PathBuf,
 }
@@ -151,7 +151,7 @@ pub struct Staged {
 /// Moves staged files into place, in the order given, each by one rename.
 /// Every byte was written before the first rename, so the only failure left
 /// is the rename itself.
-pub fn commit(staged: Vec<Staged>) -> Result<()> {
+pub(crate) fn commit(staged: Vec<Staged>) -> Result<()> {
     let mut dirs = Vec::new();
     for s in staged {
         let target = s.target;

@@ -26,14 +26,14 @@ use crate::keys::home::{Home, WriteLock};
 
 /// Identifies one version of a file without reading it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStamp {
+pub(crate) struct FileStamp {
     len: u64,
     modified_ns: u128,
     inode: u64,
 }
 
 impl FileStamp {
-    pub fn of(path: &Path) -> Option<FileStamp> {
+    pub(crate) fn of(path: &Path) -> Option<FileStamp> {
         Self::from_metadata(std::fs::metadata(path).ok()?)
     }
 
@@ -57,7 +57,7 @@ impl FileStamp {
 }
 
 #[derive(Serialize, Deserialize)]
-pub struct KeyringIndex {
+pub(crate) struct KeyringIndex {
     keyring: FileStamp,
     /// The keyring file this index was checked against, held open: a
     /// concurrent import replaces the path, never this file's bytes.
@@ -98,7 +98,7 @@ const INDEX_FILE: &str = "keyring-index.json";
 /// The index does not describe the keyring it was opened with: the caller
 /// uses the whole keyring instead.
 #[derive(Debug)]
-pub struct StaleIndex;
+pub(crate) struct StaleIndex;
 
 impl std::fmt::Display for StaleIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,7 +111,7 @@ impl std::error::Error for StaleIndex {}
 impl KeyringIndex {
     /// Writes the index of a keyring that holds `certs` back to back, each
     /// with its (offset, length).
-    pub fn save(home: &Home, lock: &WriteLock, certs: &[(&Cert, u64, u64)]) -> Result<()> {
+    pub(crate) fn save(home: &Home, lock: &WriteLock, certs: &[(&Cert, u64, u64)]) -> Result<()> {
         let Some(keyring) = FileStamp::of(&home.keyring_path()) else {
             return Ok(());
         };
@@ -146,7 +146,7 @@ impl KeyringIndex {
 
     /// The index, with the keyring file opened, if it is intact and
     /// describes that file; `None` (use the whole keyring) otherwise.
-    pub fn load_fresh(home: &Home) -> Option<KeyringIndex> {
+    pub(crate) fn load_fresh(home: &Home) -> Option<KeyringIndex> {
         let mut index: KeyringIndex = cache_file::load(home, INDEX_FILE)?;
         let file = File::open(home.keyring_path()).ok()?;
         let stamp = FileStamp::from_metadata(file.metadata().ok()?)?;
@@ -192,7 +192,7 @@ impl KeyringIndex {
     }
 
     /// Parses just the certificate holding a key named by `issuers`.
-    pub fn find_issuer(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
+    pub(crate) fn find_issuer(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>> {
         // The handle pinned by `load_fresh`, read at offsets: no shared cursor,
         // so parallel lookups do not disturb each other.
         let file = self

@@ -24,7 +24,7 @@ use crate::model::Sha256;
 /// Every certificate the user knows, public parts only, plus which of them
 /// are the user's own keys (their secrets live in `secret/`).
 #[derive(Default)]
-pub struct Keyring {
+pub(crate) struct Keyring {
     certs: BTreeMap<Fingerprint, Cert>,
     /// Key ID of every primary key and subkey, for finding a signature's issuer.
     by_key_id: HashMap<KeyID, Vec<Fingerprint>>,
@@ -37,19 +37,19 @@ pub struct Keyring {
 
 /// What an import changed, for the user's report.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct ImportSummary {
-    pub new: Vec<Fingerprint>,
-    pub updated: Vec<Fingerprint>,
-    pub unchanged: Vec<Fingerprint>,
-    pub new_secret: Vec<Fingerprint>,
+pub(crate) struct ImportSummary {
+    pub(crate) new: Vec<Fingerprint>,
+    pub(crate) updated: Vec<Fingerprint>,
+    pub(crate) unchanged: Vec<Fingerprint>,
+    pub(crate) new_secret: Vec<Fingerprint>,
     /// Revocation certificates whose key is not in the keyring.
-    pub orphan_revocations: usize,
+    pub(crate) orphan_revocations: usize,
 }
 
 impl Keyring {
     /// Reads the keyring; a missing home is an empty keyring, a damaged one an
     /// error that names the file.
-    pub fn load(home: &Home) -> Result<Keyring> {
+    pub(crate) fn load(home: &Home) -> Result<Keyring> {
         // Own keys first: writers replace keyring.pgp before adding a secret,
         // so every own key seen here is in the keyring read next.
         let mut keyring = Keyring {
@@ -75,25 +75,25 @@ impl Keyring {
         Ok(keyring)
     }
 
-    pub fn certs(&self) -> impl Iterator<Item = &Cert> {
+    pub(crate) fn certs(&self) -> impl Iterator<Item = &Cert> {
         self.certs.values()
     }
 
-    pub fn get(&self, fpr: &Fingerprint) -> Option<&Cert> {
+    pub(crate) fn get(&self, fpr: &Fingerprint) -> Option<&Cert> {
         self.certs.get(fpr)
     }
 
     /// Identifies the keyring's content, for caches.
-    pub fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         self.digest.clone()
     }
 
-    pub fn own_keys(&self) -> &BTreeSet<Fingerprint> {
+    pub(crate) fn own_keys(&self) -> &BTreeSet<Fingerprint> {
         &self.own
     }
 
     /// The certificate holding a key named by any of `issuers`.
-    pub fn find_issuer(&self, issuers: &[KeyHandle]) -> Option<&Cert> {
+    pub(crate) fn find_issuer(&self, issuers: &[KeyHandle]) -> Option<&Cert> {
         issuers.iter().find_map(|handle| {
             let id = KeyID::from(handle);
             self.by_key_id
@@ -106,7 +106,7 @@ impl Keyring {
 
     /// Looks a certificate up by full fingerprint (of the primary key or a
     /// subkey) or by key ID, as a user types it.
-    pub fn lookup(&self, query: &str) -> Result<&Cert> {
+    pub(crate) fn lookup(&self, query: &str) -> Result<&Cert> {
         let handle: KeyHandle = query
             .replace(' ', "")
             .parse()
@@ -118,7 +118,7 @@ impl Keyring {
     /// Merges certificates, secret keys and revocation certificates into the
     /// keyring in memory; [`Keyring::save`], under the same lock, writes the
     /// keyring and the new secrets together.
-    pub fn import(
+    pub(crate) fn import(
         &mut self,
         home: &Home,
         _lock: &WriteLock,
@@ -187,7 +187,7 @@ impl Keyring {
     /// All or nothing: the keyring and every secret imported since loading
     /// are written in full before any of them replaces a file; the keyring
     /// goes first, so a reader never sees an own key missing from it.
-    pub fn save(&mut self, home: &Home, lock: &WriteLock) -> Result<()> {
+    pub(crate) fn save(&mut self, home: &Home, lock: &WriteLock) -> Result<()> {
         let mut bytes = Vec::new();
         let mut spans = Vec::with_capacity(self.certs.len());
         for cert in self.certs.values() {
@@ -210,7 +210,7 @@ impl Keyring {
     }
 
     /// Replaces a certificate with an updated version of itself.
-    pub fn update(&mut self, cert: Cert) {
+    pub(crate) fn update(&mut self, cert: Cert) {
         self.insert(cert);
     }
 
@@ -228,7 +228,7 @@ impl Keyring {
 
 /// Finds the certificate that issued a signature. Errors mean the keyring
 /// could not be read: never to be mistaken for "no such key".
-pub trait IssuerLookup: Sync {
+pub(crate) trait IssuerLookup: Sync {
     fn issuer_cert(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>>;
 }
 
@@ -240,7 +240,7 @@ impl IssuerLookup for Keyring {
 
 /// The cheapest lookup available: through the keyring index when it is
 /// fresh (parsing only the signers' certificates), else the whole keyring.
-pub enum CertLookup {
+pub(crate) enum CertLookup {
     /// The index, and the whole keyring should the index prove stale.
     Indexed(
         KeyringIndex,
@@ -251,7 +251,7 @@ pub enum CertLookup {
 }
 
 impl CertLookup {
-    pub fn open(home: &Home) -> Result<CertLookup> {
+    pub(crate) fn open(home: &Home) -> Result<CertLookup> {
         check_own_keys_present(home)?;
         Ok(match KeyringIndex::load_fresh(home) {
             Some(index) => CertLookup::Indexed(index, home.clone(), Box::default()),
@@ -304,7 +304,7 @@ fn digest_of(bytes: &[u8]) -> String {
 }
 
 /// The user's own keys: those whose secrets are in `secret/`.
-pub fn own_key_fingerprints(home: &Home) -> Result<BTreeSet<Fingerprint>> {
+pub(crate) fn own_key_fingerprints(home: &Home) -> Result<BTreeSet<Fingerprint>> {
     let mut own = BTreeSet::new();
     let secret_dir = home.secret_dir();
     if !secret_dir.is_dir() {
@@ -326,7 +326,7 @@ pub fn own_key_fingerprints(home: &Home) -> Result<BTreeSet<Fingerprint>> {
 }
 
 /// Reads one of the user's own keys, with its secrets.
-pub fn read_secret(home: &Home, fpr: &Fingerprint) -> Result<Option<Cert>> {
+pub(crate) fn read_secret(home: &Home, fpr: &Fingerprint) -> Result<Option<Cert>> {
     let path = secret_path(home, fpr);
     if !path.exists() {
         return Ok(None);
@@ -347,20 +347,20 @@ fn damaged(path: &Path, e: anyhow::Error) -> anyhow::Error {
 /// OpenPGP key material read from a file: certificates (possibly with
 /// secrets) and stand-alone revocation certificates.
 #[derive(Default)]
-pub struct ParsedKeys {
-    pub certs: Vec<Cert>,
-    pub revocations: Vec<Signature>,
+pub(crate) struct ParsedKeys {
+    pub(crate) certs: Vec<Cert>,
+    pub(crate) revocations: Vec<Signature>,
     /// Packets inside certificates that could not be read (a malformed old
     /// signature, an unknown algorithm): skipped, as GnuPG skips them.
-    pub skipped_packets: usize,
+    pub(crate) skipped_packets: usize,
     /// Certificates whose primary key could not be read at all.
-    pub skipped_certs: usize,
+    pub(crate) skipped_certs: usize,
 }
 
 /// Parses armored or binary key material: any number of certificates and
 /// revocation certificates, as `gpg --export`, `--export-secret-keys` and
 /// `--gen-revoke` write them.
-pub fn parse_key_material(bytes: &[u8], source: &str) -> Result<ParsedKeys> {
+pub(crate) fn parse_key_material(bytes: &[u8], source: &str) -> Result<ParsedKeys> {
     let mut parsed = ParsedKeys::default();
     let mut pending: Vec<Packet> = Vec::new();
     let mut ppr =

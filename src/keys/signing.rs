@@ -24,7 +24,7 @@ use crate::keys::home::Home;
 use crate::keys::keyring::{read_secret, Keyring};
 
 /// Picks the own key to sign with: `--key`, else the only one there is.
-pub fn choose_own_key(keyring: &Keyring, requested: Option<&str>) -> Result<Fingerprint> {
+pub(crate) fn choose_own_key(keyring: &Keyring, requested: Option<&str>) -> Result<Fingerprint> {
     let own = keyring.own_keys();
     match requested {
         Some(query) => {
@@ -46,7 +46,7 @@ pub fn choose_own_key(keyring: &Keyring, requested: Option<&str>) -> Result<Fing
 }
 
 /// Signs `data` with the user's own key `fpr`, returning the armored signature.
-pub fn sign_with_own_key(home: &Home, fpr: &Fingerprint, data: &[u8]) -> Result<String> {
+pub(crate) fn sign_with_own_key(home: &Home, fpr: &Fingerprint, data: &[u8]) -> Result<String> {
     let tsk = read_secret(home, fpr)?
         .with_context(|| format!("the secret key {fpr} is missing from the home"))?;
     let policy = crate::keys::crypto::policy(std::time::SystemTime::now());
@@ -98,7 +98,7 @@ fn armor_signature(packet: Packet) -> Result<String> {
 
 /// Signs `data` through `gpg --detach-sign --armor`, honouring `GNUPGHOME`
 /// and gpg's own agent and pinentry.
-pub fn sign_with_gpg(key: Option<&str>, data: &[u8]) -> Result<String> {
+pub(crate) fn sign_with_gpg(key: Option<&str>, data: &[u8]) -> Result<String> {
     let mut cmd = Command::new(std::env::var_os("PGP_PKG_GPG").unwrap_or_else(|| "gpg".into()));
     cmd.args(["--detach-sign", "--armor", "--output", "-"]);
     if let Some(key) = key {
@@ -129,7 +129,7 @@ pub fn sign_with_gpg(key: Option<&str>, data: &[u8]) -> Result<String> {
 
 /// A local (non-exportable) certification of `userid` on `target` by the
 /// user's own key `certifier`.
-pub fn certify_user_id(
+pub(crate) fn certify_user_id(
     home: &Home,
     certifier: &Fingerprint,
     target: &Cert,
@@ -145,7 +145,7 @@ pub fn certify_user_id(
 
 /// Generates a new Ed25519 signing key (see docs/crypto-backend.md for why
 /// Ed25519), returning it with its secrets.
-pub fn generate_key(user_id: &str) -> Result<Cert> {
+pub(crate) fn generate_key(user_id: &str) -> Result<Cert> {
     let (cert, _revocation) = CertBuilder::new()
         .set_cipher_suite(CipherSuite::Cv25519)
         .add_userid(user_id)

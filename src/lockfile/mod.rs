@@ -43,15 +43,15 @@ pub enum Source {
     Unverifiable { reason: String },
 }
 
-pub struct Lockfile {
-    pub path: PathBuf,
-    pub ecosystem: Ecosystem,
-    pub packages: Vec<LockedPackage>,
+pub(crate) struct Lockfile {
+    pub(crate) path: PathBuf,
+    pub(crate) ecosystem: Ecosystem,
+    pub(crate) packages: Vec<LockedPackage>,
 }
 
 impl Lockfile {
     /// Reads `mix.lock` or `composer.lock`, recognised by name.
-    pub fn read(path: &Path) -> Result<Lockfile> {
+    pub(crate) fn read(path: &Path) -> Result<Lockfile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let name = path
@@ -89,7 +89,7 @@ impl Lockfile {
     }
 
     /// The folder the lockfile lives in: where `deps/` or `vendor/` is.
-    pub fn project_dir(&self) -> PathBuf {
+    pub(crate) fn project_dir(&self) -> PathBuf {
         self.path
             .parent()
             .map(Path::to_path_buf)

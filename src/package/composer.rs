@@ -23,7 +23,7 @@ const MAX_COMPOSER_JSON: u64 = 16 << 20;
 const DS_STORE: &str = ".DS_Store";
 
 /// Reads a dist archive into its checksum file.
-pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
+pub(crate) fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
     read_into(path, hints, limits, None)
 }
 
@@ -31,7 +31,7 @@ pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadP
 /// (which must not exist yet), laid out as installed: the Composer gate
 /// installs these files, never another extractor's reading of the zip.
 /// On error, `dest` may hold part of the package: the caller removes it.
-pub fn extract(
+pub(crate) fn extract(
     path: &Path,
     hints: &IdentityHints,
     limits: &Limits,
@@ -162,7 +162,7 @@ impl<R: Read> Read for Tee<'_, R> {
 }
 
 /// `name` and (rarely present) `version` from a package's `composer.json`.
-pub fn composer_json_identity(bytes: &[u8]) -> Result<(Option<String>, Option<String>)> {
+pub(crate) fn composer_json_identity(bytes: &[u8]) -> Result<(Option<String>, Option<String>)> {
     let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         anyhow::anyhow!(
             "composer.json: line {}, column {}: {e}",

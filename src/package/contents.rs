@@ -14,7 +14,7 @@ use crate::checksum_file::Entry;
 use crate::model::Sha256;
 
 /// Collects the members of one package.
-pub struct ContentCollector<'a> {
+pub(crate) struct ContentCollector<'a> {
     limits: &'a Limits,
     entries: BTreeMap<String, Entry>,
     dirs: BTreeSet<String>,
@@ -22,7 +22,7 @@ pub struct ContentCollector<'a> {
 }
 
 impl<'a> ContentCollector<'a> {
-    pub fn new(limits: &'a Limits) -> Self {
+    pub(crate) fn new(limits: &'a Limits) -> Self {
         ContentCollector {
             limits,
             entries: BTreeMap::new(),
@@ -33,7 +33,7 @@ impl<'a> ContentCollector<'a> {
 
     /// Hashes a regular file while reading it, never holding it in memory.
     /// Returns the normalised path; the package root itself is not a file.
-    pub fn add_file(&mut self, raw_path: &str, reader: &mut dyn Read) -> Result<String> {
+    pub(crate) fn add_file(&mut self, raw_path: &str, reader: &mut dyn Read) -> Result<String> {
         let path = self.claim(raw_path)?;
         let budget = self.limits.max_unpacked_bytes - self.unpacked_bytes;
         let (sha256, size) = hash_bounded(reader, budget)
@@ -45,7 +45,7 @@ impl<'a> ContentCollector<'a> {
         Ok(path)
     }
 
-    pub fn add_symlink(&mut self, raw_path: &str, target: &str) -> Result<()> {
+    pub(crate) fn add_symlink(&mut self, raw_path: &str, target: &str) -> Result<()> {
         let path = self.claim(raw_path)?;
         if target.is_empty()
             || target.starts_with('/')
@@ -63,7 +63,7 @@ impl<'a> ContentCollector<'a> {
         Ok(())
     }
 
-    pub fn add_dir(&mut self, raw_path: &str) -> Result<()> {
+    pub(crate) fn add_dir(&mut self, raw_path: &str) -> Result<()> {
         if let Some(path) = normalize(raw_path)? {
             if self.entries.contains_key(&path) {
                 bail!("{path:?} appears both as a file and as a directory");
@@ -74,7 +74,7 @@ impl<'a> ContentCollector<'a> {
     }
 
     /// Checks what can only be checked once every member is known.
-    pub fn finish(self) -> Result<BTreeMap<String, Entry>> {
+    pub(crate) fn finish(self) -> Result<BTreeMap<String, Entry>> {
         for path in self.entries.keys() {
             for ancestor in ancestors(path) {
                 match self.entries.get(ancestor) {
@@ -124,7 +124,7 @@ impl<'a> ContentCollector<'a> {
 /// Normalises a member path to `a/b/c`: strips `./` and trailing slashes,
 /// rejects absolute paths, `..`, backslashes and control characters.
 /// `None` means the root itself (`./`).
-pub fn normalize(raw: &str) -> Result<Option<String>> {
+pub(crate) fn normalize(raw: &str) -> Result<Option<String>> {
     if raw.starts_with('/') {
         bail!("absolute path {raw:?} in package");
     }
@@ -181,7 +181,10 @@ fn check_link_target(path: &str, target: &str, entries: &BTreeMap<String, Entry>
 }
 
 /// SHA-256 and length of a stream, or `None` once it passes `budget` bytes.
-pub fn hash_bounded(reader: &mut dyn Read, budget: u64) -> std::io::Result<Option<(Sha256, u64)>> {
+pub(crate) fn hash_bounded(
+    reader: &mut dyn Read,
+    budget: u64,
+) -> std::io::Result<Option<(Sha256, u64)>> {
     let mut hasher = Sha256Hasher::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut total: u64 = 0;

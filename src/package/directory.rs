@@ -16,7 +16,7 @@ use crate::model::Ecosystem;
 /// Files Hex writes into `deps/APP` next to the package's own contents.
 const HEX_INSTALL_FILES: &[&str] = &[".hex", "hex_metadata.config"];
 
-pub fn read(root: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
+pub(crate) fn read(root: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
     let hex_metadata = root.join("hex_metadata.config");
     let composer_json = root.join("composer.json");
     let ecosystem = match hints.ecosystem {

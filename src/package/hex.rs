@@ -20,7 +20,7 @@ use crate::terms::erlang;
 /// The small members are read whole; this bounds them.
 const MAX_SMALL_MEMBER: u64 = 16 << 20;
 
-pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
+pub(crate) fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
     let file = File::open(path)?;
     let mut outer = tar::Archive::new(HashingReader::new(BufReader::with_capacity(
         256 * 1024,
@@ -114,7 +114,7 @@ pub fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadP
 
 /// Reads `name` and `version` from a Hex metadata file (`metadata.config` in
 /// a tarball, `hex_metadata.config` in `deps/APP`).
-pub fn metadata_identity(bytes: &[u8]) -> Result<(Option<String>, Option<String>)> {
+pub(crate) fn metadata_identity(bytes: &[u8]) -> Result<(Option<String>, Option<String>)> {
     let text = std::str::from_utf8(bytes).context("not UTF-8")?;
     let terms = erlang::parse_consult(text)?;
     let get = |key: &str| {

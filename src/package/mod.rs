@@ -2,7 +2,7 @@
 //! `.zip`, directory) into its [`ChecksumFile`], streaming, with bounded memory.
 
 mod composer;
-pub mod contents;
+pub(crate) mod contents;
 mod directory;
 mod hex;
 mod zip_layout;
@@ -48,7 +48,7 @@ impl Default for Limits {
 impl Limits {
     /// The defaults, with `PGP_PKG_MAX_UNPACKED_BYTES` as an override for
     /// unusually large packages (and for tests).
-    pub fn from_env() -> Result<Self> {
+    pub(crate) fn from_env() -> Result<Self> {
         let mut limits = Limits::default();
         if let Ok(v) = std::env::var("PGP_PKG_MAX_UNPACKED_BYTES") {
             limits.max_unpacked_bytes = v

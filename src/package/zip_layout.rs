@@ -56,19 +56,19 @@ const FLAG_MASKED_HEADERS: u16 = 1 << 13;
 
 /// What a member is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     File,
     Dir,
 }
 
 /// One member, as the central directory and its local header agree it is.
 #[derive(Clone, Debug)]
-pub struct Member {
+pub(crate) struct Member {
     /// The stored name, already checked canonical (directories end in `/`).
-    pub name: String,
-    pub kind: Kind,
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
     /// Unix permission bits when the archive records them.
-    pub unix_mode: Option<u32>,
+    pub(crate) unix_mode: Option<u32>,
     deflated: bool,
     crc32: u32,
     compressed_size: u64,
@@ -79,20 +79,20 @@ pub struct Member {
 impl Member {
     /// Whether the archive marks the member executable (informational: file
     /// modes are not part of the checksum file).
-    pub fn executable(&self) -> bool {
+    pub(crate) fn executable(&self) -> bool {
         self.unix_mode.is_some_and(|m| m & 0o111 != 0)
     }
 }
 
 /// An archive whose layout has been checked; members in file order.
-pub struct ZipLayout {
+pub(crate) struct ZipLayout {
     file: File,
-    pub members: Vec<Member>,
+    pub(crate) members: Vec<Member>,
 }
 
 impl ZipLayout {
     /// Reads and checks the whole structure. `max_entries` bounds memory.
-    pub fn read(mut file: File, max_entries: usize) -> Result<ZipLayout> {
+    pub(crate) fn read(mut file: File, max_entries: usize) -> Result<ZipLayout> {
         let len = file.metadata()?.len();
         let end = find_end(&mut file, len)?;
         ensure!(
@@ -130,7 +130,7 @@ impl ZipLayout {
     /// The member's contents, decompressed and checked as they are read: an
     /// error, never short or altered data, when size, CRC or compressed length
     /// disagree with the central directory.
-    pub fn open(&self, member: &Member) -> Result<Checked<'_>> {
+    pub(crate) fn open(&self, member: &Member) -> Result<Checked<'_>> {
         let mut file = &self.file;
         file.seek(SeekFrom::Start(member.data_offset))?;
         let raw = io::BufReader::new(file).take(member.compressed_size);
@@ -154,7 +154,7 @@ impl ZipLayout {
 /// CP437), components that are not empty, `.` or `..`, and do not end in `.`
 /// or a space (PHP and Windows drop those), no backslash, no control
 /// character, no drive letter.
-pub fn check_name(raw: &[u8], utf8_flag: bool) -> Result<String> {
+pub(crate) fn check_name(raw: &[u8], utf8_flag: bool) -> Result<String> {
     let name = match std::str::from_utf8(raw) {
         Ok(n) => n,
         Err(_) => bail!(
@@ -567,7 +567,7 @@ enum Inner<'a> {
 }
 
 /// Member data, checked as it streams by.
-pub struct Checked<'a> {
+pub(crate) struct Checked<'a> {
     inner: Inner<'a>,
     hasher: crc32fast::Hasher,
     read: u64,

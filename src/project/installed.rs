@@ -13,15 +13,15 @@ use crate::package::{read_package, IdentityHints, Limits};
 
 /// Where package managers keep their caches (overridable for tests and CI).
 #[derive(Clone, Debug, Default)]
-pub struct Caches {
-    pub hex_home: Option<PathBuf>,
-    pub composer_cache: Option<PathBuf>,
+pub(crate) struct Caches {
+    pub(crate) hex_home: Option<PathBuf>,
+    pub(crate) composer_cache: Option<PathBuf>,
 }
 
 impl Caches {
     /// `HEX_HOME` (default `~/.hex`, or `~/.cache/hex` with `MIX_XDG`), and
     /// `COMPOSER_CACHE_DIR` (default `~/.cache/composer`).
-    pub fn from_env() -> Caches {
+    pub(crate) fn from_env() -> Caches {
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let hex_home = std::env::var_os("HEX_HOME").map(PathBuf::from).or_else(|| {
             let home = home.clone()?;
@@ -47,14 +47,14 @@ impl Caches {
 /// unless `COMPOSER_VENDOR_DIR` or `config.vendor-dir` in the project's
 /// `composer.json` does, relative to the project folder.
 #[derive(Clone, Debug)]
-pub struct ProjectLayout {
-    pub dir: PathBuf,
-    pub deps: PathBuf,
-    pub vendor: PathBuf,
+pub(crate) struct ProjectLayout {
+    pub(crate) dir: PathBuf,
+    pub(crate) deps: PathBuf,
+    pub(crate) vendor: PathBuf,
 }
 
 impl ProjectLayout {
-    pub fn of(dir: &Path, ecosystem: Ecosystem) -> Result<ProjectLayout> {
+    pub(crate) fn of(dir: &Path, ecosystem: Ecosystem) -> Result<ProjectLayout> {
         let deps = std::env::var_os("MIX_DEPS_PATH")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -116,7 +116,7 @@ fn composer_vendor_dir(dir: &Path) -> Result<Option<PathBuf>> {
 }
 
 /// What was found for one package.
-pub enum Located {
+pub(crate) enum Located {
     /// The checksum file of what will run, and integrity problems found
     /// along the way (a cache that disagrees with the lock or the tree).
     Found {
@@ -127,7 +127,7 @@ pub enum Located {
     Missing(String),
 }
 
-pub fn what_runs(
+pub(crate) fn what_runs(
     project: &ProjectLayout,
     pkg: &LockedPackage,
     caches: &Caches,

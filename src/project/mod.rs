@@ -1,5 +1,5 @@
 //! A project: what its lockfiles pin is installed (`deps/`, `vendor/`, the
 //! package caches), and its policy file (`pgp-pkg.toml`).
 
-pub mod installed;
+pub(crate) mod installed;
 pub mod policy_file;

@@ -15,38 +15,38 @@ use crate::decision::rules::Policy;
 use crate::model::PackageId;
 use crate::trust::TrustLevel;
 
-pub const FILE_NAME: &str = "pgp-pkg.toml";
+pub(crate) const FILE_NAME: &str = "pgp-pkg.toml";
 
 /// What the file says. Package keys are `ECOSYSTEM/NAME` (`hex/jason`,
 /// `composer/acme/widget`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProjectPolicy {
-    pub min_trust: Option<TrustLevel>,
+    pub(crate) min_trust: Option<TrustLevel>,
     /// Distinct good signers every package needs (default 1).
-    pub threshold: Option<usize>,
+    pub(crate) threshold: Option<usize>,
     /// One of these keys must also sign every package: the "double
     /// signature" of a registry or organisation key.
-    pub countersign: BTreeSet<Fingerprint>,
-    pub allow_unsigned: BTreeSet<String>,
+    pub(crate) countersign: BTreeSet<Fingerprint>,
+    pub(crate) allow_unsigned: BTreeSet<String>,
     /// Pinned signers per package.
-    pub signers: BTreeMap<String, BTreeSet<Fingerprint>>,
-    pub thresholds: BTreeMap<String, usize>,
+    pub(crate) signers: BTreeMap<String, BTreeSet<Fingerprint>>,
+    pub(crate) thresholds: BTreeMap<String, usize>,
     /// Signature directories and URL templates, after `--signatures` and
     /// `PGP_PKG_SIGNATURES`. Relative directories are relative to the file.
-    pub signatures: Vec<String>,
+    pub(crate) signatures: Vec<String>,
 }
 
-pub fn package_key(id: &PackageId) -> String {
+pub(crate) fn package_key(id: &PackageId) -> String {
     format!("{}/{}", id.ecosystem, id.name)
 }
 
 impl ProjectPolicy {
-    pub fn path_for(project: &Path) -> PathBuf {
+    pub(crate) fn path_for(project: &Path) -> PathBuf {
         project.join(FILE_NAME)
     }
 
     /// Reads the policy beside the lockfile; none means the default policy.
-    pub fn load(project: &Path) -> Result<Option<ProjectPolicy>> {
+    pub(crate) fn load(project: &Path) -> Result<Option<ProjectPolicy>> {
         let path = Self::path_for(project);
         if !path.exists() {
             return Ok(None);
@@ -113,7 +113,7 @@ impl ProjectPolicy {
     }
 
     /// The file's signature sources, directories made relative to the project.
-    pub fn signature_sources(&self, project: &Path) -> Vec<String> {
+    pub(crate) fn signature_sources(&self, project: &Path) -> Vec<String> {
         self.signatures
             .iter()
             .map(|s| {
@@ -128,7 +128,11 @@ impl ProjectPolicy {
 
     /// The rules for one package, with a minimum from the command line or
     /// the environment taking precedence over the file's.
-    pub fn for_package(&self, id: &PackageId, min_trust_override: Option<TrustLevel>) -> Policy {
+    pub(crate) fn for_package(
+        &self,
+        id: &PackageId,
+        min_trust_override: Option<TrustLevel>,
+    ) -> Policy {
         let key = package_key(id);
         Policy {
             min_trust: min_trust_override.or(self.min_trust),
@@ -142,7 +146,7 @@ impl ProjectPolicy {
 
 /// Adds pins for packages that have none, keeping the rest of the file as
 /// it is. Returns how many were added.
-pub fn record_pins(
+pub(crate) fn record_pins(
     project: &Path,
     new_pins: &BTreeMap<String, BTreeSet<Fingerprint>>,
 ) -> Result<usize> {

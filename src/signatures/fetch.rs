@@ -14,7 +14,7 @@ use crate::model::PackageId;
 /// Signature files are small; anything larger is not one.
 const MAX_BODY: u64 = 1 << 20;
 
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     agent: Agent,
 }
 
@@ -32,7 +32,7 @@ impl Default for Fetcher {
 
 impl Fetcher {
     /// The body at `url`, `None` for 404 Not Found.
-    pub fn get(&self, url: &str) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn get(&self, url: &str) -> Result<Option<Vec<u8>>> {
         check_scheme(url)?;
         let mut response = self
             .agent
@@ -56,7 +56,7 @@ impl Fetcher {
 
 /// Fills a template. Names keep their `/` (Composer's `vendor/name`), like
 /// the directory layout; other unusual characters are percent-encoded.
-pub fn expand(template: &str, id: &PackageId) -> String {
+pub(crate) fn expand(template: &str, id: &PackageId) -> String {
     template
         .replace("{ecosystem}", id.ecosystem.as_str())
         .replace("{name}", &encode(&id.name))

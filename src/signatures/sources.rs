@@ -12,16 +12,19 @@ use crate::model::PackageId;
 use crate::signatures::fetch::{self, Fetcher};
 
 /// A signature file that was found, with its bytes.
-pub struct SignatureFile {
-    pub path: PathBuf,
-    pub bytes: Vec<u8>,
+pub(crate) struct SignatureFile {
+    pub(crate) path: PathBuf,
+    pub(crate) bytes: Vec<u8>,
     /// The signed checksum file published beside it, if any.
-    pub signed_checksums: Option<String>,
+    pub(crate) signed_checksums: Option<String>,
 }
 
 /// Finds the signature for `package`. `Ok(None)` with the places looked at
 /// when there is none; a named `--signature` that cannot be read is an error.
-pub fn signature_for(package: &Path, explicit: Option<&Path>) -> Result<Result<SignatureFile, String>> {
+pub(crate) fn signature_for(
+    package: &Path,
+    explicit: Option<&Path>,
+) -> Result<Result<SignatureFile, String>> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => {
@@ -48,15 +51,15 @@ pub fn signature_for(package: &Path, explicit: Option<&Path>) -> Result<Result<S
 /// Signature directories and URL templates (`--signatures`,
 /// `PGP_PKG_SIGNATURES`), searched in order.
 #[derive(Default)]
-pub struct SignatureSources {
-    pub entries: Vec<String>,
+pub(crate) struct SignatureSources {
+    pub(crate) entries: Vec<String>,
     fetcher: Fetcher,
 }
 
 impl SignatureSources {
     /// Command-line entries win; without them, `PGP_PKG_SIGNATURES`
     /// (whitespace-separated); without that, the policy file's (docs/policy.md).
-    pub fn new(cli: &[String], from_policy: &[String]) -> SignatureSources {
+    pub(crate) fn new(cli: &[String], from_policy: &[String]) -> SignatureSources {
         let env: Vec<String> = std::env::var("PGP_PKG_SIGNATURES")
             .unwrap_or_default()
             .split_whitespace()
@@ -75,7 +78,7 @@ impl SignatureSources {
     /// The first signature for `id`: `DIR/ECOSYSTEM/NAME/VERSION.asc` (stable
     /// layout, docs/interface.md, "Signature sources"), or a URL template. A source that cannot be consulted
     /// is an error: it must never make a package `unsigned`.
-    pub fn find(&self, id: &PackageId) -> Result<Result<SignatureFile, String>> {
+    pub(crate) fn find(&self, id: &PackageId) -> Result<Result<SignatureFile, String>> {
         crate::lockfile::names::package_id(id).with_context(|| {
             format!(
                 "refusing to look up signatures for {} {}",
@@ -125,7 +128,7 @@ impl SignatureSources {
 }
 
 /// `foo-1.0.0.tar` → `foo-1.0.0.tar.asc`; `dir/` → `dir.asc`.
-pub fn beside(package: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn beside(package: &Path, suffix: &str) -> PathBuf {
     let trimmed: PathBuf = package.components().collect();
     let mut name: OsString = trimmed
         .file_name()
@@ -136,7 +139,7 @@ pub fn beside(package: &Path, suffix: &str) -> PathBuf {
 }
 
 /// `X.asc` → `X.checksums`; any other name gets `.checksums` appended.
-pub fn signed_checksums_path(signature: &Path) -> PathBuf {
+pub(crate) fn signed_checksums_path(signature: &Path) -> PathBuf {
     match signature.to_str().and_then(|s| s.strip_suffix(".asc")) {
         Some(stem) => PathBuf::from(format!("{stem}.checksums")),
         None => beside(signature, ".checksums"),

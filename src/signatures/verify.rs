@@ -33,7 +33,7 @@ const CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 
 /// What was found about a package's signatures.
 #[derive(Clone, Debug)]
-pub enum Evidence {
+pub(crate) enum Evidence {
     /// No signature anywhere we looked; the string says where that was.
     Unsigned(String),
     /// A signature file that is not an OpenPGP signature.
@@ -48,7 +48,7 @@ pub enum Evidence {
 
 /// How an authentic signed checksum file differs from the package at hand.
 #[derive(Clone, Debug)]
-pub enum SignedDiff {
+pub(crate) enum SignedDiff {
     /// It was signed for another package or version (named here).
     OtherPackage(String),
     /// Same package, different contents: one line per kind of change.
@@ -57,7 +57,7 @@ pub enum SignedDiff {
 
 /// The verdict on one signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Cryptographically good, by a valid key; `trust` is the key's.
     Good {
         trust: TrustLevel,
@@ -73,16 +73,16 @@ pub enum Outcome {
 
 /// One signature and what is known about its signer.
 #[derive(Clone, Debug)]
-pub struct SignatureCheck {
+pub(crate) struct SignatureCheck {
     /// The issuer as named by the signature (fingerprint if present, else key ID).
-    pub issuer: String,
+    pub(crate) issuer: String,
     /// The signer's certificate (primary key), when it is in the keyring.
-    pub cert: Option<Fingerprint>,
+    pub(crate) cert: Option<Fingerprint>,
     /// The (sub)key that made the signature.
-    pub signing_key: Option<Fingerprint>,
-    pub user_id: Option<String>,
-    pub created: Option<SystemTime>,
-    pub outcome: Outcome,
+    pub(crate) signing_key: Option<Fingerprint>,
+    pub(crate) user_id: Option<String>,
+    pub(crate) created: Option<SystemTime>,
+    pub(crate) outcome: Outcome,
 }
 
 /// Reads every signature in a detached-signature file: binary, or one or
@@ -146,7 +146,7 @@ fn parse_signature_block(bytes: &[u8], sigs: &mut Vec<Signature>) -> Result<()> 
 /// What checking signatures needs, built once per run: where signers'
 /// certificates are, how far each is trusted, the one crypto policy and the
 /// moment everything is judged at.
-pub struct Verifier {
+pub(crate) struct Verifier {
     keyring: CertLookup,
     trust: Box<dyn TrustModel>,
     policy: StandardPolicy<'static>,
@@ -155,7 +155,7 @@ pub struct Verifier {
 
 impl Verifier {
     /// The home's keyring (through its index) and trust snapshot, judged now.
-    pub fn open(home: &Home) -> Result<Verifier> {
+    pub(crate) fn open(home: &Home) -> Result<Verifier> {
         let now = SystemTime::now();
         Ok(Verifier::new(
             CertLookup::open(home)?,
@@ -164,7 +164,11 @@ impl Verifier {
         ))
     }
 
-    pub fn new(keyring: CertLookup, trust: Box<dyn TrustModel>, now: SystemTime) -> Verifier {
+    pub(crate) fn new(
+        keyring: CertLookup,
+        trust: Box<dyn TrustModel>,
+        now: SystemTime,
+    ) -> Verifier {
         Verifier {
             keyring,
             trust,
@@ -173,12 +177,8 @@ impl Verifier {
         }
     }
 
-    pub fn now(&self) -> SystemTime {
-        self.now
-    }
-
     /// Everything known about a package's signatures, ready for the policy.
-    pub fn evidence(
+    pub(crate) fn evidence(
         &self,
         package: &ChecksumFile,
         found: Result<SignatureFile, String>,
@@ -216,7 +216,7 @@ impl Verifier {
     }
 
     /// Checks each signature over `data`.
-    pub fn check(&self, data: &[u8], sigs: &[Signature]) -> Result<Vec<SignatureCheck>> {
+    pub(crate) fn check(&self, data: &[u8], sigs: &[Signature]) -> Result<Vec<SignatureCheck>> {
         sigs.iter().map(|sig| self.check_one(data, sig)).collect()
     }
 

@@ -3,17 +3,17 @@
 
 use anyhow::{bail, Result};
 
-pub struct Cursor<'a> {
-    pub src: &'a [u8],
-    pub pos: usize,
-    pub line: usize,
-    pub col: usize,
+pub(crate) struct Cursor<'a> {
+    pub(crate) src: &'a [u8],
+    pub(crate) pos: usize,
+    pub(crate) line: usize,
+    pub(crate) col: usize,
     /// The character that starts a comment running to the end of the line.
     comment: u8,
 }
 
 impl<'a> Cursor<'a> {
-    pub fn new(text: &'a str, comment: u8) -> Self {
+    pub(crate) fn new(text: &'a str, comment: u8) -> Self {
         Cursor {
             src: text.as_bytes(),
             pos: 0,
@@ -23,11 +23,11 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    pub fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.src.get(self.pos).copied()
     }
 
-    pub fn bump(&mut self) -> Option<u8> {
+    pub(crate) fn bump(&mut self) -> Option<u8> {
         let b = self.peek()?;
         self.pos += 1;
         if b == b'\n' {
@@ -41,11 +41,11 @@ impl<'a> Cursor<'a> {
     }
 
     /// An error at the current `line:column`.
-    pub fn fail<T>(&self, msg: impl std::fmt::Display) -> Result<T> {
+    pub(crate) fn fail<T>(&self, msg: impl std::fmt::Display) -> Result<T> {
         bail!("{}:{}: {msg}", self.line, self.col)
     }
 
-    pub fn skip_ws(&mut self) {
+    pub(crate) fn skip_ws(&mut self) {
         while let Some(b) = self.peek() {
             if b == self.comment {
                 while self.peek().is_some_and(|b| b != b'\n') {
@@ -59,7 +59,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    pub fn expect(&mut self, want: u8) -> Result<()> {
+    pub(crate) fn expect(&mut self, want: u8) -> Result<()> {
         self.skip_ws();
         match self.peek() {
             Some(b) if b == want => {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use crate::terms::cursor::Cursor;
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Term {
+pub(crate) enum Term {
     Atom(String),
     String(String),
     Integer(i128),
@@ -20,9 +20,9 @@ pub enum Term {
 
 /// Where a term starts in the file, for messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Position {
-    pub line: usize,
-    pub column: usize,
+pub(crate) struct Position {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
 }
 
 impl std::fmt::Display for Position {
@@ -32,14 +32,14 @@ impl std::fmt::Display for Position {
 }
 
 impl Term {
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Term::String(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn as_atom(&self) -> Option<&str> {
+    pub(crate) fn as_atom(&self) -> Option<&str> {
         match self {
             Term::Atom(a) => Some(a),
             _ => None,
@@ -49,7 +49,7 @@ impl Term {
 
 /// Parses one term that fills the whole input; map entries come with the
 /// position where each entry's key starts.
-pub fn parse_document(text: &str) -> Result<(Term, Vec<Position>)> {
+pub(crate) fn parse_document(text: &str) -> Result<(Term, Vec<Position>)> {
     let mut p = Parser {
         cur: Cursor::new(text, b'#'),
         entry_positions: Vec::new(),

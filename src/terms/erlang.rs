@@ -9,7 +9,7 @@ use anyhow::Result;
 use crate::terms::cursor::Cursor;
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Term {
+pub(crate) enum Term {
     Atom(String),
     Binary(Vec<u8>),
     /// A `"..."` charlist.
@@ -23,7 +23,7 @@ pub enum Term {
 
 impl Term {
     /// The text of a binary or charlist, if it is UTF-8.
-    pub fn as_text(&self) -> Option<&str> {
+    pub(crate) fn as_text(&self) -> Option<&str> {
         match self {
             Term::Binary(b) => std::str::from_utf8(b).ok(),
             Term::String(s) => Some(s),
@@ -33,7 +33,7 @@ impl Term {
 }
 
 /// Parses every `Term.` in a file.
-pub fn parse_consult(text: &str) -> Result<Vec<Term>> {
+pub(crate) fn parse_consult(text: &str) -> Result<Vec<Term>> {
     let mut p = Parser {
         cur: Cursor::new(text, b'%'),
     };
@@ -50,7 +50,7 @@ pub fn parse_consult(text: &str) -> Result<Vec<Term>> {
 }
 
 /// Looks up `{<<"key">>, Value}` (or `{key, Value}`) among top-level terms.
-pub fn lookup<'t>(terms: &'t [Term], key: &str) -> Option<&'t Term> {
+pub(crate) fn lookup<'t>(terms: &'t [Term], key: &str) -> Option<&'t Term> {
     terms.iter().find_map(|t| match t {
         Term::Tuple(items) if items.len() == 2 => {
             let matches = match &items[0] {

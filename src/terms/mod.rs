@@ -2,6 +2,6 @@
 //! (`metadata.config`, `hex_metadata.config`) and the Elixir subset of
 //! `mix.lock`, over one line-and-column cursor.
 
-pub mod cursor;
-pub mod elixir;
-pub mod erlang;
+pub(crate) mod cursor;
+pub(crate) mod elixir;
+pub(crate) mod erlang;

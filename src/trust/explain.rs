@@ -15,39 +15,44 @@ use crate::trust::wot::{CertValidity, UserIdValidity, WebOfTrust, MAX_DEPTH};
 use crate::trust::TrustLevel;
 
 #[derive(Debug)]
-pub struct Explanation {
-    pub fingerprint: String,
-    pub owner_trust: TrustLevel,
-    pub validity: TrustLevel,
-    pub revoked: bool,
-    pub expired: bool,
-    pub user_ids: Vec<UserIdExplanation>,
+pub(crate) struct Explanation {
+    pub(crate) fingerprint: String,
+    pub(crate) owner_trust: TrustLevel,
+    pub(crate) validity: TrustLevel,
+    pub(crate) revoked: bool,
+    pub(crate) expired: bool,
+    pub(crate) user_ids: Vec<UserIdExplanation>,
 }
 
 #[derive(Debug)]
-pub struct UserIdExplanation {
-    pub user_id: String,
-    pub validity: TrustLevel,
-    pub depth: Option<usize>,
-    pub amount: usize,
+pub(crate) struct UserIdExplanation {
+    pub(crate) user_id: String,
+    pub(crate) validity: TrustLevel,
+    pub(crate) depth: Option<usize>,
+    pub(crate) amount: usize,
     /// Each path runs from a trust root to this user ID.
-    pub paths: Vec<Vec<Hop>>,
+    pub(crate) paths: Vec<Vec<Hop>>,
     /// Why the binding is not (fully) authenticated.
-    pub reasons: Vec<String>,
+    pub(crate) reasons: Vec<String>,
 }
 
 #[derive(Debug)]
-pub struct Hop {
-    pub fingerprint: String,
-    pub user_id: Option<String>,
+pub(crate) struct Hop {
+    pub(crate) fingerprint: String,
+    pub(crate) user_id: Option<String>,
     /// `ultimate` for a root, else the introducer's owner trust.
-    pub role: TrustLevel,
+    pub(crate) role: TrustLevel,
     /// The trust amount this hop carries (120 full, 40 marginal).
-    pub amount: usize,
-    pub depth: usize,
+    pub(crate) amount: usize,
+    pub(crate) depth: usize,
 }
 
-pub fn explain(keyring: &Keyring, wot: &WebOfTrust, cert: &Cert, now: SystemTime) -> Explanation {
+pub(crate) fn explain(
+    keyring: &Keyring,
+    wot: &WebOfTrust,
+    cert: &Cert,
+    now: SystemTime,
+) -> Explanation {
     let fpr = cert.fingerprint();
     let validity = wot.cert(&fpr).cloned().unwrap_or_else(|| CertValidity {
         fingerprint: fpr.to_hex(),
@@ -238,7 +243,7 @@ fn reasons(
 
 impl Explanation {
     /// The report for people, in gpg's vocabulary.
-    pub fn to_human(&self) -> String {
+    pub(crate) fn to_human(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,

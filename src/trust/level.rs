@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// `never < unknown < marginal < full < ultimate`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TrustLevel {
+pub(crate) enum TrustLevel {
     Never,
     Unknown,
     Marginal,
@@ -23,7 +23,7 @@ pub enum TrustLevel {
 }
 
 impl TrustLevel {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TrustLevel::Never => "never",
             TrustLevel::Unknown => "unknown",
@@ -56,7 +56,7 @@ impl FromStr for TrustLevel {
 }
 
 /// Answers "how far is this key authenticated?".
-pub trait TrustModel: Sync {
+pub(crate) trait TrustModel: Sync {
     fn key_trust(&self, cert: &Fingerprint) -> TrustLevel;
 }
 

@@ -3,11 +3,11 @@
 //! explanations of it. Layered inside too: `level` → `owner_trust` →
 //! `network` → `wot` → `snapshot` → `explain`.
 
-pub mod explain;
-pub mod level;
-pub mod network;
-pub mod owner_trust;
-pub mod snapshot;
-pub mod wot;
+pub(crate) mod explain;
+pub(crate) mod level;
+pub(crate) mod network;
+pub(crate) mod owner_trust;
+pub(crate) mod snapshot;
+pub(crate) mod wot;
 
-pub use level::{TrustLevel, TrustModel};
+pub(crate) use level::{TrustLevel, TrustModel};

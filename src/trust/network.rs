@@ -29,15 +29,15 @@ pub(crate) const FORMAT: u32 = 1;
 pub(crate) const MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
 /// The validated network: what sequoia-wot needs to answer queries.
-pub struct Network {
-    pub certs: Vec<CertSynopsis>,
-    pub certifications: Vec<Certification>,
+pub(crate) struct Network {
+    pub(crate) certs: Vec<CertSynopsis>,
+    pub(crate) certifications: Vec<Certification>,
 }
 
 impl Network {
     /// Validates every certificate and certification in the keyring (in
     /// parallel: sequoia-wot's `precompute`).
-    pub fn build(keyring: &Keyring, now: SystemTime) -> Result<Network> {
+    pub(crate) fn build(keyring: &Keyring, now: SystemTime) -> Result<Network> {
         let policy = crate::keys::crypto::policy(now);
         let store = CertStore::from_cert_refs(keyring.certs(), &policy, now)
             .context("building the web of trust")?;
@@ -55,7 +55,11 @@ impl Network {
 
     /// The cached network if it is fresh for this keyring, else a new one,
     /// which is then cached (when the home exists).
-    pub fn load_or_build(home: &Home, keyring: &Keyring, now: SystemTime) -> Result<Network> {
+    pub(crate) fn load_or_build(
+        home: &Home,
+        keyring: &Keyring,
+        now: SystemTime,
+    ) -> Result<Network> {
         if let Some(network) = cache_file::load::<Cached>(home, "network.json") {
             let age = now.duration_since(from_secs(network.checked_at)).ok();
             if network.format == FORMAT

@@ -17,7 +17,7 @@ use crate::keys::home::{Home, WriteLock};
 use crate::trust::TrustLevel;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct OwnerTrust {
+pub(crate) struct OwnerTrust {
     levels: BTreeMap<Fingerprint, TrustLevel>,
 }
 
@@ -25,7 +25,7 @@ const HEADER: &str = "# pgp-pkg owner trust, in the format of gpg --export-owner
                       # (6 ultimate, 5 full, 4 marginal, 3 never; absent: unknown)\n";
 
 impl OwnerTrust {
-    pub fn load(home: &Home) -> Result<OwnerTrust> {
+    pub(crate) fn load(home: &Home) -> Result<OwnerTrust> {
         let path = home.owner_trust_path();
         if !path.exists() {
             return Ok(OwnerTrust::default());
@@ -41,7 +41,7 @@ impl OwnerTrust {
         Ok(trust)
     }
 
-    pub fn save(&self, home: &Home, lock: &WriteLock) -> Result<()> {
+    pub(crate) fn save(&self, home: &Home, lock: &WriteLock) -> Result<()> {
         home.write_atomic(
             lock,
             &home.owner_trust_path(),
@@ -51,12 +51,12 @@ impl OwnerTrust {
     }
 
     /// The owner trust of a key; `unknown` when the user said nothing.
-    pub fn get(&self, fpr: &Fingerprint) -> TrustLevel {
+    pub(crate) fn get(&self, fpr: &Fingerprint) -> TrustLevel {
         self.levels.get(fpr).copied().unwrap_or(TrustLevel::Unknown)
     }
 
     /// Sets a key's owner trust; `unknown` removes the entry.
-    pub fn set(&mut self, fpr: Fingerprint, level: TrustLevel) {
+    pub(crate) fn set(&mut self, fpr: Fingerprint, level: TrustLevel) {
         if level == TrustLevel::Unknown {
             self.levels.remove(&fpr);
         } else {
@@ -64,11 +64,7 @@ impl OwnerTrust {
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&Fingerprint, TrustLevel)> {
-        self.levels.iter().map(|(f, l)| (f, *l))
-    }
-
-    pub fn to_gpg_format(&self) -> String {
+    pub(crate) fn to_gpg_format(&self) -> String {
         let mut out = String::from(HEADER);
         for (fpr, level) in &self.levels {
             let _ = writeln!(out, "{}:{}:", fpr.to_hex(), gpg_value(*level));
@@ -90,7 +86,7 @@ fn gpg_value(level: TrustLevel) -> u8 {
 
 /// Reads `gpg --export-ownertrust` output: `FINGERPRINT:VALUE:` lines,
 /// `#` comments and blank lines. Errors name the line.
-pub fn parse_gpg_ownertrust(text: &str) -> Result<Vec<(Fingerprint, TrustLevel)>> {
+pub(crate) fn parse_gpg_ownertrust(text: &str) -> Result<Vec<(Fingerprint, TrustLevel)>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;

@@ -20,7 +20,7 @@ use crate::trust::{TrustLevel, TrustModel};
 
 /// The web of trust of the home's `keyring`, with the validated network
 /// from the cache when it is fresh.
-pub fn web_of_trust(
+pub(crate) fn web_of_trust(
     home: &Home,
     keyring: &Keyring,
     now: SystemTime,
@@ -32,7 +32,7 @@ pub fn web_of_trust(
 
 /// Every certificate's trust as `verify` reports it, precomputed: a lookup
 /// costs a small file read instead of the keyring and the whole web of trust.
-pub struct KeyTrust(HashMap<Fingerprint, TrustLevel>);
+pub(crate) struct KeyTrust(HashMap<Fingerprint, TrustLevel>);
 
 impl TrustModel for KeyTrust {
     fn key_trust(&self, fpr: &Fingerprint) -> TrustLevel {
@@ -54,14 +54,14 @@ struct CachedTrust {
 /// Taken *before* those inputs are read (or while the write lock holds them
 /// still): a change in between then makes the snapshot stale, never wrong.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamps {
+pub(crate) struct Stamps {
     keyring: Option<FileStamp>,
     owner_trust: Option<FileStamp>,
     own_keys: Vec<String>,
 }
 
 impl Stamps {
-    pub fn now(home: &Home) -> Result<Stamps> {
+    pub(crate) fn now(home: &Home) -> Result<Stamps> {
         Ok(Stamps {
             keyring: FileStamp::of(&home.keyring_path()),
             owner_trust: FileStamp::of(&home.owner_trust_path()),
@@ -76,7 +76,7 @@ impl Stamps {
 impl KeyTrust {
     /// The cached snapshot when it matches the home's keyring, owner trust
     /// and own keys and has not expired; else computed afresh and cached.
-    pub fn load(home: &Home, now: SystemTime) -> Result<KeyTrust> {
+    pub(crate) fn load(home: &Home, now: SystemTime) -> Result<KeyTrust> {
         let stamps = Stamps::now(home)?;
         let cached = cache_file::load::<CachedTrust>(home, "trust.json");
         if let Some(cached) = cached {
@@ -95,7 +95,7 @@ impl KeyTrust {
 
     /// Computes and caches the snapshot for `keyring`, the home's keyring
     /// as it was when `stamps` were taken (loaded after, or just saved).
-    pub fn build(
+    pub(crate) fn build(
         home: &Home,
         keyring: &Keyring,
         stamps: Stamps,

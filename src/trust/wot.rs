@@ -36,48 +36,46 @@ use crate::trust::owner_trust::OwnerTrust;
 use crate::trust::{TrustLevel, TrustModel};
 
 /// GnuPG's `--max-cert-depth` default.
-pub const MAX_DEPTH: usize = 5;
+pub(crate) const MAX_DEPTH: usize = 5;
 
 /// One certifier's contribution to a user ID's validity.
 #[derive(Clone, Debug)]
-pub struct Introduction {
-    pub certifier: String,
-    /// The certifier's owner trust, as a trust amount (120 full, 40 marginal).
-    pub amount: usize,
+pub(crate) struct Introduction {
+    pub(crate) certifier: String,
 }
 
 #[derive(Clone, Debug)]
-pub struct UserIdValidity {
+pub(crate) struct UserIdValidity {
     /// The exact user ID, which need not be UTF-8.
-    pub raw: UserID,
-    pub user_id: String,
-    pub validity: TrustLevel,
-    pub revoked: bool,
+    pub(crate) raw: UserID,
+    pub(crate) user_id: String,
+    pub(crate) validity: TrustLevel,
+    pub(crate) revoked: bool,
     /// The depth at which the validity was established (0 for own keys).
-    pub depth: Option<usize>,
+    pub(crate) depth: Option<usize>,
     /// The summed trust amount of the introducers (120 means fully valid).
-    pub amount: usize,
-    pub certified_by: Vec<Introduction>,
+    pub(crate) amount: usize,
+    pub(crate) certified_by: Vec<Introduction>,
 }
 
 #[derive(Clone, Debug)]
-pub struct CertValidity {
-    pub fingerprint: String,
-    pub owner_trust: TrustLevel,
-    pub revoked: bool,
-    pub expired: bool,
+pub(crate) struct CertValidity {
+    pub(crate) fingerprint: String,
+    pub(crate) owner_trust: TrustLevel,
+    pub(crate) revoked: bool,
+    pub(crate) expired: bool,
     /// The key's validity: the best of its user IDs' (as GnuPG shows it).
-    pub validity: TrustLevel,
-    pub user_ids: Vec<UserIdValidity>,
+    pub(crate) validity: TrustLevel,
+    pub(crate) user_ids: Vec<UserIdValidity>,
 }
 
 /// The validity of every binding in the keyring.
-pub struct WebOfTrust {
+pub(crate) struct WebOfTrust {
     certs: BTreeMap<Fingerprint, CertValidity>,
 }
 
 impl WebOfTrust {
-    pub fn compute(
+    pub(crate) fn compute(
         keyring: &Keyring,
         network: &Network,
         owner_trust: &OwnerTrust,
@@ -196,9 +194,8 @@ impl WebOfTrust {
                         uid.amount = amount;
                         uid.certified_by = paths
                             .iter()
-                            .map(|(p, a)| Introduction {
+                            .map(|(p, _)| Introduction {
                                 certifier: p.root().fingerprint().to_hex(),
-                                amount: *a,
                             })
                             .collect();
                     }
@@ -258,11 +255,11 @@ impl WebOfTrust {
         Ok(WebOfTrust { certs })
     }
 
-    pub fn cert(&self, fpr: &Fingerprint) -> Option<&CertValidity> {
+    pub(crate) fn cert(&self, fpr: &Fingerprint) -> Option<&CertValidity> {
         self.certs.get(fpr)
     }
 
-    pub fn certs(&self) -> impl Iterator<Item = &CertValidity> {
+    pub(crate) fn certs(&self) -> impl Iterator<Item = &CertValidity> {
         self.certs.values()
     }
 }
