@@ -1,0 +1,148 @@
+//! Every report a person or a script reads, pinned with insta (issue 9):
+//! the human and JSON output of `verify`, `verify-tree`, `key list`,
+//! `trust explain` and `hook composer`, run on a copy of the shipped example
+//! so the inputs (keys, signatures, packages) never change. Review a change
+//! with `cargo insta review` (docs/development.md).
+
+mod common;
+
+use common::*;
+
+/// A copy of examples/ (running must not write caches into the repository).
+fn example() -> Env {
+    let env = Env::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&root)
+        .arg(env.path("examples"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    env
+}
+
+/// Runs pgp-pkg on the example home; the output with the temporary folder
+/// replaced by `$TMP`.
+fn run(env: &Env, args: &[&str]) -> (i32, String) {
+    let out = env
+        .cmd()
+        .env("HEX_HOME", env.path("no-hex-cache"))
+        .env("COMPOSER_CACHE_DIR", env.path("no-composer-cache"))
+        .arg("--home")
+        .arg(env.path("examples/home"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tmp = env.dir.path().display().to_string();
+    (out.status.code().unwrap(), text.replace(&tmp, "$TMP"))
+}
+
+fn tree_args(json: bool) -> Vec<&'static str> {
+    let mut args = vec![
+        "verify-tree",
+        "examples/project/mix.lock",
+        "examples/project/composer.lock",
+        "--signatures",
+        "examples/project/signatures",
+    ];
+    if json {
+        args.push("--json");
+    }
+    args
+}
+
+#[test]
+fn verify_tree_table_and_json() {
+    let env = example();
+    let (code, table) = run(&env, &tree_args(false));
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("verify_tree_table", table);
+    let (code, json) = run(&env, &tree_args(true));
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("verify_tree_json", json);
+}
+
+#[test]
+fn verify_one_package_human_and_json() {
+    let env = example();
+    let args = [
+        "verify",
+        "examples/project/vendor/acme/widget",
+        "--ecosystem",
+        "composer",
+        "--name",
+        "acme/widget",
+        "--version",
+        "1.0.0",
+        "--signature",
+        "examples/project/signatures/composer/acme/widget/1.0.0.asc",
+    ];
+    let (code, human) = run(&env, &args);
+    assert_eq!(code, 0, "{human}");
+    insta::assert_snapshot!("verify_human", human);
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let (_, json) = run(&env, &json_args);
+    insta::assert_snapshot!("verify_json", json);
+}
+
+#[test]
+fn key_list_human_and_json() {
+    let env = example();
+    let (code, human) = run(&env, &["key", "list"]);
+    assert_eq!(code, 0, "{human}");
+    insta::assert_snapshot!("key_list_human", human);
+    let (_, json) = run(&env, &["key", "list", "--json"]);
+    insta::assert_snapshot!("key_list_json", json);
+}
+
+#[test]
+fn trust_explain_human_and_json() {
+    let env = example();
+    let (_, list) = run(&env, &["key", "list", "--json"]);
+    let keys: serde_json::Value = serde_json::from_str(&list).unwrap();
+    // Carol: certified by Alice, the user; whoever she is in the example.
+    let carol = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| {
+            k["user_ids"][0]["user_id"]
+                .as_str()
+                .unwrap()
+                .contains("Carol")
+        })
+        .map(|k| k["fingerprint"].as_str().unwrap().to_string())
+        .expect("Carol is in the example's keyring");
+    let (code, human) = run(&env, &["trust", "explain", &carol]);
+    assert_eq!(code, 0, "{human}");
+    insta::assert_snapshot!("trust_explain_human", human);
+    let (_, json) = run(&env, &["trust", "explain", &carol, "--json"]);
+    insta::assert_snapshot!("trust_explain_json", json);
+}
+
+#[test]
+fn hook_composer_output() {
+    let env = example();
+    let (code, out) = run(
+        &env,
+        &[
+            "hook",
+            "composer",
+            "--tree",
+            "examples/project/vendor/acme/gadget",
+            "--name",
+            "acme/gadget",
+            "--version",
+            "2.1.0",
+        ],
+    );
+    // No signature source is configured for the hook here: unsigned passes.
+    insta::assert_snapshot!("hook_composer", format!("exit {code}\n{out}"));
+}
