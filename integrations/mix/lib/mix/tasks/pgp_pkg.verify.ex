@@ -24,12 +24,15 @@ defmodule Mix.Tasks.PgpPkg.Verify do
   def run(args) do
     bin = binary()
     lockfile = Mix.Project.config()[:lockfile] || "mix.lock"
+
     {output, status} =
       try do
         System.cmd(bin, ["hook", "mix", "--lockfile", lockfile | args], stderr_to_stdout: true)
       rescue
         e in ErlangError ->
-          Mix.raise("cannot run pgp-pkg (#{bin}): #{inspect(e.original)}; refusing to continue unverified")
+          Mix.raise(
+            "cannot run pgp-pkg (#{bin}): #{inspect(e.original)}; refusing to continue unverified"
+          )
       end
 
     case status do
@@ -50,9 +53,15 @@ defmodule Mix.Tasks.PgpPkg.Verify do
     from_config = get_in(Mix.Project.config(), [:pgp_pkg, :bin])
 
     cond do
-      (env = System.get_env("PGP_PKG_BIN")) not in [nil, ""] -> env
-      is_binary(from_config) -> from_config
-      path = System.find_executable("pgp-pkg") -> path
+      (env = System.get_env("PGP_PKG_BIN")) not in [nil, ""] ->
+        env
+
+      is_binary(from_config) ->
+        from_config
+
+      path = System.find_executable("pgp-pkg") ->
+        path
+
       true ->
         Mix.raise("""
         pgp-pkg is not installed: set PGP_PKG_BIN, pgp_pkg: [bin: ...] in mix.exs, \
