@@ -3,6 +3,29 @@
 
 use anyhow::{bail, Result};
 
+/// How deeply terms may nest: a bound on recursion for hostile input.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// A term reader is a `Cursor` plus its own state (field `cur`); this lets
+/// it use the cursor's methods as its own.
+macro_rules! reads_through_cursor {
+    ($parser:ident) => {
+        impl<'a> std::ops::Deref for $parser<'a> {
+            type Target = $crate::terms::cursor::Cursor<'a>;
+            fn deref(&self) -> &Self::Target {
+                &self.cur
+            }
+        }
+
+        impl std::ops::DerefMut for $parser<'_> {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.cur
+            }
+        }
+    };
+}
+pub(crate) use reads_through_cursor;
+
 pub(crate) struct Cursor<'a> {
     pub(crate) src: &'a [u8],
     pub(crate) pos: usize,

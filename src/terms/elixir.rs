@@ -63,26 +63,13 @@ pub(crate) fn parse_document(text: &str) -> Result<(Term, Vec<Position>)> {
     Ok((term, p.entry_positions))
 }
 
-const MAX_DEPTH: usize = 64;
-
 struct Parser<'a> {
     cur: Cursor<'a>,
     /// Positions of the keys of the outermost map's entries.
     entry_positions: Vec<Position>,
 }
 
-impl<'a> std::ops::Deref for Parser<'a> {
-    type Target = Cursor<'a>;
-    fn deref(&self) -> &Cursor<'a> {
-        &self.cur
-    }
-}
-
-impl std::ops::DerefMut for Parser<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.cur
-    }
-}
+crate::terms::cursor::reads_through_cursor!(Parser);
 
 impl Parser<'_> {
     fn here(&self) -> Position {
@@ -93,7 +80,7 @@ impl Parser<'_> {
     }
 
     fn term(&mut self, depth: usize) -> Result<Term> {
-        if depth > MAX_DEPTH {
+        if depth > crate::terms::cursor::MAX_DEPTH {
             return self.fail("terms nested too deeply");
         }
         self.skip_ws();

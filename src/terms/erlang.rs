@@ -63,28 +63,15 @@ pub(crate) fn lookup<'t>(terms: &'t [Term], key: &str) -> Option<&'t Term> {
     })
 }
 
-const MAX_DEPTH: usize = 64;
-
 struct Parser<'a> {
     cur: Cursor<'a>,
 }
 
-impl<'a> std::ops::Deref for Parser<'a> {
-    type Target = Cursor<'a>;
-    fn deref(&self) -> &Cursor<'a> {
-        &self.cur
-    }
-}
-
-impl std::ops::DerefMut for Parser<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.cur
-    }
-}
+crate::terms::cursor::reads_through_cursor!(Parser);
 
 impl Parser<'_> {
     fn term(&mut self, depth: usize) -> Result<Term> {
-        if depth > MAX_DEPTH {
+        if depth > crate::terms::cursor::MAX_DEPTH {
             return self.fail("terms nested too deeply");
         }
         self.skip_ws();
