@@ -13,12 +13,34 @@ use std::process::Command;
 
 use common::*;
 
-/// How many random webs to compare (issue 3 asks for at least 50).
-const WEBS: u64 = 50;
+/// How many random webs `cargo test` compares (issue 10 asks for at least
+/// 100). More by hand: `PGP_PKG_WOT_SEEDS=101-1000 cargo test --test wot_gpg`.
+const WEBS: u64 = 120;
 
-/// Keys K0..K9 take part in every web; K9 has a second user ID (to be
-/// revoked); EXP expired long ago; REV gets revoked in some webs.
+/// Keys K0..K9 take part in every web; K5..K9 have a second user ID (K9's
+/// gets revoked in some webs); EXP expired long ago; REV gets revoked in some
+/// webs. Every key was made two years ago, so certifications can be made in
+/// the past and have expired by now.
 const PLAIN_KEYS: usize = 10;
+const TWO_UIDS_FROM: usize = 5;
+
+/// Seeds to run: `PGP_PKG_WOT_SEEDS=A-B` (inclusive), else 1 to WEBS.
+fn seeds() -> std::ops::RangeInclusive<u64> {
+    match std::env::var("PGP_PKG_WOT_SEEDS") {
+        Ok(v) => {
+            let (a, b) = v.split_once('-').expect("PGP_PKG_WOT_SEEDS=FIRST-LAST");
+            a.trim().parse().unwrap()..=b.trim().parse().unwrap()
+        }
+        Err(_) => 1..=WEBS,
+    }
+}
+
+fn two_years_ago() -> u64 {
+    (std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 365 * 86_400))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
 
 struct Pool {
     dir: tempfile::TempDir,
@@ -86,21 +108,27 @@ impl Pool {
         let home = dir.path().join("g");
         std::fs::create_dir(&home).unwrap();
         let mut keys = Vec::new();
-        let gen = |uid: &str, extra: &[&str]| {
+        let past = format!("{}!", two_years_ago());
+        let gen = |uid: &str, expiry: &str| {
             let mut c = gpg_in(&home);
-            c.args(extra)
-                .args(["--quick-generate-key", uid, "ed25519", "sign,cert"]);
-            c.arg(if extra.is_empty() { "never" } else { "1y" });
+            c.args(["--faked-system-time", &past]).args([
+                "--quick-generate-key",
+                uid,
+                "ed25519",
+                "sign,cert",
+                expiry,
+            ]);
             run_ok(c);
         };
         for i in 0..PLAIN_KEYS {
             let uid = format!("K{i} <k{i}@example.org>");
-            gen(&uid, &[]);
+            gen(&uid, "never");
             let mut uids = vec![uid.clone()];
-            if i == PLAIN_KEYS - 1 {
+            if i >= TWO_UIDS_FROM {
                 let second = format!("K{i} Second <k{i}b@example.org>");
                 let mut c = gpg_in(&home);
-                c.args(["--quick-add-uid", &uid, &second]);
+                c.args(["--faked-system-time", &past])
+                    .args(["--quick-add-uid", &uid, &second]);
                 run_ok(c);
                 uids.push(second);
             }
@@ -108,21 +136,13 @@ impl Pool {
         }
         // Created two years ago, valid for one: expired now.
         let expired_uid = "EXP <exp@example.org>";
-        let two_years_ago = (std::time::SystemTime::now()
-            - std::time::Duration::from_secs(2 * 365 * 86_400))
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-        gen(
-            expired_uid,
-            &["--faked-system-time", &format!("{two_years_ago}!")],
-        );
+        gen(expired_uid, "1y");
         keys.push((
             fingerprint_of(&home, "exp@example.org"),
             vec![expired_uid.to_string()],
         ));
         let rev_uid = "REV <rev@example.org>";
-        gen(rev_uid, &[]);
+        gen(rev_uid, "never");
         let rev_fpr = fingerprint_of(&home, "rev@example.org");
         keys.push((rev_fpr.clone(), vec![rev_uid.to_string()]));
 
@@ -163,10 +183,46 @@ impl Rng {
     }
 }
 
+/// One certification of a web.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cert {
+    from: usize,
+    to: usize,
+    local: bool,
+    /// Only this user ID of the target (else all of them).
+    uid: Option<usize>,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Plain,
+    /// Made two years ago, valid for 30 days.
+    Expired,
+    /// Made, then revoked by its issuer.
+    Revoked,
+}
+
+fn c(from: usize, to: usize) -> Cert {
+    Cert {
+        from,
+        to,
+        local: false,
+        uid: None,
+        kind: Kind::Plain,
+    }
+}
+
+fn on_uid(from: usize, to: usize, uid: usize) -> Cert {
+    Cert {
+        uid: Some(uid),
+        ..c(from, to)
+    }
+}
+
 #[derive(Debug, Default)]
 struct Web {
-    /// (certifier index, target index, local)
-    certifications: Vec<(usize, usize, bool)>,
+    certifications: Vec<Cert>,
     owner_trust: BTreeMap<usize, u8>,
     revoke_uid: bool,
     revoke_key: bool,
@@ -182,40 +238,127 @@ fn random_web(seed: u64) -> Web {
     // K0 is the user's own key. It certifies the expired key and the key
     // that some webs revoke: neither may be valid.
     web.owner_trust.insert(0, 6);
-    web.certifications
-        .extend([(0, EXP, false), (0, REV, false)]);
-    match seed % 5 {
+    web.certifications.extend([c(0, EXP), c(0, REV)]);
+    let (marginal, full, never) = (4u8, 5u8, 3u8);
+    match seed % 10 {
         0 => {
-            // A chain of full introducers longer than the depth limit.
             web.shape = "chain longer than 5";
             for i in 0..8 {
-                web.certifications.push((i, i + 1, false));
+                web.certifications.push(c(i, i + 1));
                 if i > 0 {
-                    web.owner_trust.insert(i, 5);
+                    web.owner_trust.insert(i, full);
                 }
             }
         }
         1 | 2 => {
-            // Exactly 2 or exactly 3 marginal introducers for K8.
-            let n = if seed % 5 == 1 { 2 } else { 3 };
+            let n = if seed % 10 == 1 { 2 } else { 3 };
             web.shape = if n == 2 {
                 "exactly 2 marginals"
             } else {
                 "exactly 3 marginals"
             };
             for i in 1..=n {
-                web.certifications.push((0, i, false));
-                web.owner_trust.insert(i, 4);
-                web.certifications.push((i, 8, false));
+                web.certifications.push(c(0, i));
+                web.owner_trust.insert(i, marginal);
+                web.certifications.push(c(i, 8));
             }
         }
         3 => {
-            // A distrusted introducer beside a trusted one.
             web.shape = "never introducer";
+            web.certifications.extend([
+                c(0, 1),
+                Cert {
+                    local: true,
+                    ..c(0, 2)
+                },
+                c(1, 3),
+                c(2, 4),
+            ]);
+            web.owner_trust.insert(1, never);
+            web.owner_trust.insert(2, full);
+        }
+        4 => {
+            // K5 is valid through its first user ID at depth 1; its second
+            // user ID is certified by marginal introducers valid at depth 2.
+            web.shape = "second user ID by later introducers";
             web.certifications
-                .extend([(0, 1, false), (0, 2, true), (1, 3, false), (2, 4, false)]);
-            web.owner_trust.insert(1, 3);
-            web.owner_trust.insert(2, 5);
+                .extend([on_uid(0, 5, 0), c(0, 1), c(1, 6), c(1, 7)]);
+            web.owner_trust.insert(1, full);
+            for k in [6, 7] {
+                web.owner_trust.insert(k, marginal);
+                web.certifications.push(on_uid(k, 5, 1));
+            }
+            if rng.chance(50) {
+                web.certifications.extend([c(1, 8), on_uid(8, 5, 1)]);
+                web.owner_trust.insert(8, marginal);
+            }
+        }
+        5 => {
+            // Three marginal introducers, valid at depths 1, 2 and 3, all
+            // certify K8: gpg adds them up across depths.
+            web.shape = "marginals at mixed depths";
+            web.certifications
+                .extend([c(0, 1), c(0, 4), c(4, 2), c(4, 5), c(5, 3)]);
+            for k in [1, 2, 3] {
+                web.owner_trust.insert(k, marginal);
+                web.certifications.push(c(k, 8));
+            }
+            web.owner_trust.insert(4, full);
+            web.owner_trust.insert(5, full);
+        }
+        6 => {
+            // Full introducers to depth 3, three marginals at depth 4, their
+            // target at depth 5 (the limit) and one more beyond it.
+            web.shape = "marginal triple at the depth limit";
+            web.certifications.extend([c(0, 1), c(1, 2), c(2, 3)]);
+            for k in [1, 2, 3] {
+                web.owner_trust.insert(k, full);
+            }
+            for k in [4, 5, 6] {
+                web.certifications.extend([c(3, k), c(k, 7)]);
+                web.owner_trust.insert(k, marginal);
+            }
+            web.owner_trust.insert(7, full);
+            web.certifications.push(c(7, 8));
+        }
+        7 => {
+            // K3 has full owner trust but is only marginally valid: it
+            // introduces nobody.
+            web.shape = "full owner trust, marginally valid";
+            web.certifications
+                .extend([c(0, 1), c(0, 2), c(1, 3), c(2, 3), c(3, 4)]);
+            web.owner_trust.insert(1, marginal);
+            web.owner_trust.insert(2, marginal);
+            web.owner_trust.insert(3, full);
+        }
+        8 => {
+            // An introducer with a revoked user ID; expired and revoked
+            // certifications that must count for nothing.
+            web.shape = "revoked user ID, expired and revoked certifications";
+            web.revoke_uid = true;
+            web.certifications.extend([
+                on_uid(0, 9, 1),
+                c(0, 1),
+                c(9, 6),
+                Cert {
+                    kind: Kind::Expired,
+                    ..c(1, 7)
+                },
+                Cert {
+                    kind: Kind::Revoked,
+                    ..c(1, 8)
+                },
+                Cert {
+                    kind: Kind::Expired,
+                    ..c(0, 2)
+                },
+                Cert {
+                    kind: Kind::Revoked,
+                    ..c(0, 3)
+                },
+            ]);
+            web.owner_trust.insert(9, full);
+            web.owner_trust.insert(1, full);
         }
         _ => web.shape = "random",
     }
@@ -223,20 +366,33 @@ fn random_web(seed: u64) -> Web {
     for _ in 0..edges {
         let from = rng.below(PLAIN_KEYS + 2);
         let to = rng.below(PLAIN_KEYS + 2);
-        if from != to && from != EXP {
-            web.certifications.push((from, to, rng.chance(15)));
+        if from == to || from == EXP {
+            continue;
         }
+        let uid = (to >= TWO_UIDS_FROM && to < PLAIN_KEYS && rng.chance(40)).then(|| rng.below(2));
+        let kind = match rng.below(20) {
+            0 => Kind::Expired,
+            1 => Kind::Revoked,
+            _ => Kind::Plain,
+        };
+        web.certifications.push(Cert {
+            from,
+            to,
+            local: rng.chance(15),
+            uid,
+            kind,
+        });
     }
     for k in 1..PLAIN_KEYS + 2 {
         if !web.owner_trust.contains_key(&k) && rng.chance(45) {
-            let levels = [3u8, 4, 4, 5, 5];
+            let levels = [never, marginal, marginal, full, full];
             web.owner_trust.insert(k, levels[rng.below(levels.len())]);
         }
     }
     if rng.chance(10) {
         web.owner_trust.insert(1 + rng.below(PLAIN_KEYS - 1), 6);
     }
-    web.revoke_uid = rng.chance(40);
+    web.revoke_uid |= rng.chance(40);
     web.revoke_key = rng.chance(40);
     web.certifications.dedup();
     web
@@ -277,20 +433,39 @@ fn build_in_gpg(
     let mut c = gpg_in(&home);
     c.args(["--import", pool.secret_export.to_str().unwrap()]);
     run_ok(c);
-    for &(from, to, local) in &web.certifications {
+    let past = format!("{}!", two_years_ago() + 86_400);
+    for cert in &web.certifications {
+        let names: Vec<&str> = match cert.uid {
+            Some(i) => vec![pool.keys[cert.to].1[i].as_str()],
+            None => Vec::new(),
+        };
         let mut c = gpg_in(&home);
+        if cert.kind == Kind::Expired {
+            c.args(["--faked-system-time", &past, "--default-cert-expire", "30d"]);
+        }
         c.args([
             "--default-key",
-            &pool.keys[from].0,
-            if local {
+            &pool.keys[cert.from].0,
+            if cert.local {
                 "--quick-lsign-key"
             } else {
                 "--quick-sign-key"
             },
-            &pool.keys[to].0,
-        ]);
+            &pool.keys[cert.to].0,
+        ])
+        .args(&names);
         // Signing fails for keys gpg deems unusable (the expired one); that is part of the web.
         let _ = c.output().unwrap();
+        if cert.kind == Kind::Revoked {
+            let mut c = gpg_in(&home);
+            c.args([
+                "--quick-revoke-sig",
+                &pool.keys[cert.to].0,
+                &pool.keys[cert.from].0,
+            ])
+            .args(&names);
+            let _ = c.output().unwrap();
+        }
     }
     if web.revoke_uid {
         let k = &pool.keys[PLAIN_KEYS - 1];
@@ -388,7 +563,9 @@ fn validity_agrees_with_gnupg_on_random_webs() {
     let mut deliberate = 0;
     let mut compared = 0;
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for seed in 1..=WEBS {
+    let seeds = seeds();
+    let webs = seeds.clone().count();
+    for seed in seeds {
         let web = random_web(seed);
         let dir = tempfile::Builder::new()
             .prefix("w")
@@ -397,6 +574,18 @@ fn validity_agrees_with_gnupg_on_random_webs() {
         let (gpg, export, ownertrust) = build_in_gpg(&pool, &web, dir.path());
         let env = Env::new();
         let ours = pgp_pkg_validity(&env, &export, &ownertrust);
+        // Deliberate difference 1 (docs/trust-model.md): local certifications
+        // by keys that are not ultimately trusted count in gpg, not here. Its
+        // effect reaches along paths, so it is judged exactly: the same web
+        // without those certifications, in gpg, is what pgp-pkg must match.
+        let without = without_foreign_local_sigs(&web);
+        let gpg_without = (without.certifications != web.certifications).then(|| {
+            let dir = tempfile::Builder::new()
+                .prefix("x")
+                .tempdir_in(pool.dir.path())
+                .unwrap();
+            build_in_gpg(&pool, &without, dir.path()).0
+        });
         for (binding, theirs) in &gpg {
             let mine = ours.get(binding).map(String::as_str).unwrap_or("missing");
             compared += 1;
@@ -404,12 +593,11 @@ fn validity_agrees_with_gnupg_on_random_webs() {
             if mine != "missing" && rank(mine) == rank(theirs) {
                 continue;
             }
-            let target = pool.keys.iter().position(|k| k.0 == binding.0).unwrap();
+            let expected = gpg_without.as_ref().and_then(|g| g.get(binding));
             if mine != "missing"
                 && rank(mine) < rank(theirs)
-                && local_sig_by_non_ultimate(&web, target)
+                && expected.is_some_and(|e| rank(e) == rank(mine))
             {
-                // docs/trust-model.md, deliberate difference 1.
                 deliberate += 1;
                 continue;
             }
@@ -419,7 +607,7 @@ fn validity_agrees_with_gnupg_on_random_webs() {
             ));
         }
     }
-    eprintln!("compared {compared} bindings in {WEBS} webs ({seen:?}); {deliberate} documented deliberate differences");
+    eprintln!("compared {compared} bindings in {webs} webs ({seen:?}); {deliberate} documented deliberate differences");
     // The webs must exercise every level gpg can give, or agreement means little.
     for level in ["ultimate", "full", "marginal", "unknown"] {
         assert!(
@@ -427,10 +615,7 @@ fn validity_agrees_with_gnupg_on_random_webs() {
             "too few {level} bindings: {seen:?}"
         );
     }
-    assert!(
-        compared > WEBS as usize * 5,
-        "compared only {compared} bindings"
-    );
+    assert!(compared > webs * 5, "compared only {compared} bindings");
     assert!(
         disagreements.is_empty(),
         "{} disagreements:\n{}",
@@ -439,10 +624,20 @@ fn validity_agrees_with_gnupg_on_random_webs() {
     );
 }
 
-/// GnuPG counts a local certification (lsign) by any key in its keyring;
-/// pgp-pkg only by an ultimately trusted one (docs/trust-model.md).
-fn local_sig_by_non_ultimate(web: &Web, target: usize) -> bool {
-    web.certifications
-        .iter()
-        .any(|&(from, to, local)| local && to == target && web.owner_trust.get(&from) != Some(&6))
+/// The web without local certifications (lsign) by keys that are not
+/// ultimately trusted: GnuPG counts those, pgp-pkg does not
+/// (docs/trust-model.md, deliberate difference 1).
+fn without_foreign_local_sigs(web: &Web) -> Web {
+    Web {
+        certifications: web
+            .certifications
+            .iter()
+            .filter(|c| !c.local || web.owner_trust.get(&c.from) == Some(&6))
+            .copied()
+            .collect(),
+        owner_trust: web.owner_trust.clone(),
+        revoke_uid: web.revoke_uid,
+        revoke_key: web.revoke_key,
+        shape: web.shape,
+    }
 }

@@ -7,9 +7,11 @@
 //! - validation proceeds depth by depth: the introducers at depth `d` are the
 //!   keys that became fully valid at depth `d - 1` and have owner trust
 //!   `marginal` or `full`;
-//! - a user ID is fully valid when its certifications by the current
-//!   introducers add up to one full or three marginal ones, marginally
-//!   valid when they add up to less.
+//! - each user ID keeps its count of full and marginal introducers from one
+//!   depth to the next, and a key is looked at again at every depth until all
+//!   its user IDs are fully valid;
+//! - a user ID is fully valid when one full or three marginal introducers
+//!   (found at any depths) certify it, marginally valid with fewer.
 //!
 //! sequoia-wot expresses exactly one such step: roots with trust amounts
 //! (120 = full, 40 = marginal, so three marginals make 120) and paths of one
@@ -37,6 +39,46 @@ use crate::trust::{TrustLevel, TrustModel};
 
 /// GnuPG's `--max-cert-depth` default.
 pub(crate) const MAX_DEPTH: usize = 5;
+/// GnuPG's `--completes-needed` and `--marginals-needed` defaults.
+const COMPLETES_NEEDED: usize = 1;
+const MARGINALS_NEEDED: usize = 3;
+
+/// A user ID's certifications by fully valid introducers so far, as GnuPG
+/// keeps them in its trust database from one depth to the next.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counts {
+    full: usize,
+    marginal: usize,
+}
+
+impl Counts {
+    /// validate_one_keyblock: full with enough of either kind, marginal
+    /// with any.
+    fn level(self) -> TrustLevel {
+        if self.full >= COMPLETES_NEEDED || self.marginal >= MARGINALS_NEEDED {
+            TrustLevel::Full
+        } else if self.full + self.marginal > 0 {
+            TrustLevel::Marginal
+        } else {
+            TrustLevel::Unknown
+        }
+    }
+
+    /// As a trust amount (120 = fully valid), for explanations.
+    fn amount(self) -> usize {
+        (self.full * FULLY_TRUSTED + self.marginal * PARTIALLY_TRUSTED).min(FULLY_TRUSTED)
+    }
+}
+
+/// The trust amount an introducer carries: full and ultimate 120, marginal
+/// 40 (three make 120); none for unknown or never.
+fn amount_of(level: TrustLevel) -> Option<usize> {
+    match level {
+        TrustLevel::Ultimate | TrustLevel::Full => Some(FULLY_TRUSTED),
+        TrustLevel::Marginal => Some(PARTIALLY_TRUSTED),
+        TrustLevel::Unknown | TrustLevel::Never => None,
+    }
+}
 
 /// One certifier's contribution to a user ID's validity.
 #[derive(Clone, Debug)]
@@ -151,16 +193,31 @@ impl WebOfTrust {
             })
             .collect();
 
-        let mut introducers: Vec<(Fingerprint, usize)> = ultimate
+        // g10/trustdb.c, validate_keys: `introducers` is GnuPG's klist, the
+        // keys that became fully valid at the previous depth (the ultimate
+        // keys first); `used` are the keys already introduced; `done` are the
+        // keys all of whose user IDs are fully valid, which need no look again.
+        // Every other key is examined at every depth, and each user ID keeps
+        // its full and marginal counts from one depth to the next
+        // (get_validity_counts), so introducers found at different depths add up.
+        let mut introducers: Vec<(Fingerprint, TrustLevel)> = ultimate
             .iter()
-            .map(|f| (f.clone(), FULLY_TRUSTED))
+            .map(|f| (f.clone(), TrustLevel::Ultimate))
             .collect();
-        let mut settled: BTreeSet<Fingerprint> = ultimate.clone();
+        let mut used: BTreeSet<Fingerprint> = ultimate.clone();
+        let mut done: BTreeSet<Fingerprint> = ultimate.clone();
+        let mut counts: BTreeMap<(Fingerprint, usize), Counts> = BTreeMap::new();
         for depth in 1..=MAX_DEPTH {
             if introducers.is_empty() {
                 break;
             }
-            let roots = Roots::new(introducers.iter().map(|(f, a)| Root::new(f.clone(), *a)));
+            let role: BTreeMap<Fingerprint, TrustLevel> = introducers.iter().cloned().collect();
+            // Introducers without owner trust (unknown, never) count for nothing.
+            let roots = Roots::new(
+                introducers
+                    .iter()
+                    .filter_map(|(f, level)| Some(Root::new(f.clone(), amount_of(*level)?))),
+            );
             let slice = SynopsisSlice::new(synopses, &certifications, now)?;
             let network = NetworkBuilder::rooted(slice, roots)
                 .maximum_depth(0)
@@ -173,40 +230,49 @@ impl WebOfTrust {
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .filter_map(|f| by_fpr.get(f).copied())
-                .filter(|s| usable(s) && !settled.contains(&s.fingerprint()))
+                .filter(|s| usable(s) && !done.contains(&s.fingerprint()))
                 .collect();
             for s in candidates {
                 let fpr = s.fingerprint();
                 let entry = certs.get_mut(&fpr).expect("every synopsis has an entry");
-                let mut fully_valid = false;
-                for uid in entry.user_ids.iter_mut().filter(|u| !u.revoked) {
+                let mut any_full = false;
+                let mut every_full = true;
+                for (i, uid) in entry.user_ids.iter_mut().enumerate() {
+                    if uid.revoked {
+                        every_full = false;
+                        continue;
+                    }
+                    let count = counts.entry((fpr.clone(), i)).or_default();
+                    // One hop from each introducer: a path per valid certification.
                     let paths = network.authenticate(&uid.raw, &fpr, FULLY_TRUSTED);
-                    let amount = paths.amount().min(FULLY_TRUSTED);
-                    let level = match amount {
-                        0 => continue,
-                        a if a >= FULLY_TRUSTED => TrustLevel::Full,
-                        _ => TrustLevel::Marginal,
-                    };
-                    fully_valid |= level == TrustLevel::Full;
+                    for (path, _) in paths.iter() {
+                        let certifier = path.root().fingerprint();
+                        match role.get(&certifier) {
+                            Some(TrustLevel::Ultimate) => {
+                                count.full = count.full.max(COMPLETES_NEEDED)
+                            }
+                            Some(TrustLevel::Full) => count.full += 1,
+                            Some(TrustLevel::Marginal) => count.marginal += 1,
+                            _ => continue,
+                        }
+                        uid.certified_by.push(Introduction {
+                            certifier: certifier.to_hex(),
+                        });
+                    }
+                    let level = count.level();
                     if level > uid.validity {
                         uid.validity = level;
                         uid.depth = Some(depth);
-                        uid.amount = amount;
-                        uid.certified_by = paths
-                            .iter()
-                            .map(|(p, _)| Introduction {
-                                certifier: p.root().fingerprint().to_hex(),
-                            })
-                            .collect();
+                        uid.amount = count.amount();
                     }
+                    any_full |= uid.validity >= TrustLevel::Full;
+                    every_full &= uid.validity >= TrustLevel::Full;
                 }
-                if fully_valid {
-                    settled.insert(fpr.clone());
-                    match owner_trust.get(&fpr) {
-                        TrustLevel::Full => next.push((fpr, FULLY_TRUSTED)),
-                        TrustLevel::Marginal => next.push((fpr, PARTIALLY_TRUSTED)),
-                        _ => {}
-                    }
+                if any_full && used.insert(fpr.clone()) {
+                    next.push((fpr.clone(), owner_trust.get(&fpr)));
+                }
+                if every_full {
+                    done.insert(fpr);
                 }
             }
             introducers = next;
