@@ -369,7 +369,8 @@ fn random_web(seed: u64) -> Web {
         if from == to || from == EXP {
             continue;
         }
-        let uid = (to >= TWO_UIDS_FROM && to < PLAIN_KEYS && rng.chance(40)).then(|| rng.below(2));
+        let uid =
+            ((TWO_UIDS_FROM..PLAIN_KEYS).contains(&to) && rng.chance(40)).then(|| rng.below(2));
         let kind = match rng.below(20) {
             0 => Kind::Expired,
             1 => Kind::Revoked,
