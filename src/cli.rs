@@ -164,6 +164,16 @@ pub(crate) enum TrustCommand {
         /// ultimate, full, marginal, never or unknown
         #[arg(value_name = "LEVEL")]
         level: TrustLevel,
+        /// Needed to give `ultimate` to a key that is not one of your own: it
+        /// then authenticates others exactly like your own key does
+        #[arg(long)]
+        confirm_ultimate: bool,
+    },
+    /// Every owner-trust setting, and which keys are trust roots
+    List {
+        /// Print the list as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Read owner trust from `gpg --export-ownertrust` output ("-" for stdin)
     ImportGpg {

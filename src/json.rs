@@ -139,6 +139,19 @@ impl<'a> UserIdJson<'a> {
     }
 }
 
+/// `trust list --json`: one element per key with owner trust set, and
+/// every own key.
+#[derive(Serialize)]
+pub(crate) struct OwnerTrustJson {
+    pub(crate) fingerprint: String,
+    pub(crate) owner_trust: TrustLevel,
+    /// Ultimate: it authenticates other keys like the user's own.
+    pub(crate) trust_root: bool,
+    pub(crate) own: bool,
+    pub(crate) in_keyring: bool,
+    pub(crate) user_id: Option<String>,
+}
+
 /// `trust explain --json`.
 #[derive(Serialize)]
 pub(crate) struct ExplainJson<'a> {

@@ -152,7 +152,12 @@ fn local_certifications_stay_local() {
             .code,
         0
     );
-    assert_eq!(other.run(&["trust", "set", ALICE, "ultimate"]).code, 0);
+    assert_eq!(
+        other
+            .run(&["trust", "set", ALICE, "ultimate", "--confirm-ultimate"])
+            .code,
+        0
+    );
     assert_eq!(
         validity(&other, BOB),
         "unknown",
@@ -236,4 +241,75 @@ fn a_chain_longer_than_five_is_too_deep() {
         6,
         "{json5:#}"
     );
+}
+
+/// Issue 10: owner trust tells the truth about trust roots.
+#[test]
+fn ultimate_owner_trust_is_explicit_and_listed() {
+    let env = alice_bob_carol(HashAlgorithm::SHA256);
+    // Ultimate for a key that is not the user's own needs a confirmation.
+    let out = env.run(&["trust", "set", BOB, "ultimate"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("--confirm-ultimate"), "{}", out.stderr);
+    assert_eq!(validity(&env, CAROL), "unknown", "nothing changed");
+    let out = env.run(&["trust", "set", BOB, "ultimate", "--confirm-ultimate"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(validity(&env, CAROL), "full", "Bob is now a root");
+    // Own keys need no confirmation.
+    assert_eq!(env.run(&["trust", "set", ALICE, "ultimate"]).code, 0);
+
+    // trust list: every setting, and which keys are roots.
+    let out = env.run(&["trust", "list"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("{ALICE} ultimate  trust root (your own key)")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("{BOB} ultimate  trust root: {BOB_UID}")),
+        "{}",
+        out.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.run(&["trust", "list", "--json"]).stdout).unwrap();
+    let bob = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fingerprint"] == BOB)
+        .unwrap();
+    assert_eq!(
+        (bob["trust_root"].as_bool(), bob["own"].as_bool()),
+        (Some(true), Some(false))
+    );
+}
+
+#[test]
+fn import_gpg_says_when_an_absent_key_will_become_a_root() {
+    let env = Env::new();
+    env.import(&["alice.sec.asc"]);
+    std::fs::write(env.path("ot.txt"), format!("{MALLORY}:6:\n{BOB}:5:\n")).unwrap();
+    let out = env.run(&["trust", "import-gpg", "ot.txt"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "{MALLORY} has ultimate owner trust but is not in the keyring yet"
+        )),
+        "{}",
+        out.stdout
+    );
+    let out = env.run(&["trust", "list"]);
+    assert!(
+        out.stdout.contains(&format!(
+            "{MALLORY} ultimate  trust root: (not in the keyring)"
+        )),
+        "{}",
+        out.stdout
+    );
+    // The moment it arrives, it is a root.
+    env.import(&["mallory.pub.asc"]);
+    assert_eq!(validity(&env, MALLORY), "ultimate");
 }

@@ -64,6 +64,11 @@ impl OwnerTrust {
         }
     }
 
+    /// Every key with an owner trust set, by fingerprint.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Fingerprint, TrustLevel)> {
+        self.levels.iter().map(|(f, l)| (f, *l))
+    }
+
     pub(crate) fn to_gpg_format(&self) -> String {
         let mut out = String::from(HEADER);
         for (fpr, level) in &self.levels {
