@@ -313,3 +313,44 @@ fn import_gpg_says_when_an_absent_key_will_become_a_root() {
     env.import(&["mallory.pub.asc"]);
     assert_eq!(validity(&env, MALLORY), "ultimate");
 }
+
+/// Issue 10: `trust explain` gives a reason for every certification it did
+/// not count, here one that has expired.
+#[test]
+fn explain_names_a_certification_that_expired() {
+    use sequoia_openpgp::packet::signature::SignatureBuilder;
+    use sequoia_openpgp::types::SignatureType;
+    let env = Env::new();
+    env.import(&["alice.sec.asc", "bob.pub.asc"]);
+    assert_eq!(env.run(&["key", "certify", BOB, BOB_UID]).code, 0);
+    assert_eq!(env.run(&["trust", "set", BOB, "full"]).code, 0);
+    let bob = read_tsk("bob.sec.asc");
+    let carol = read_cert("carol.pub.asc");
+    let mut signer = bob
+        .primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .unwrap()
+        .into_keypair()
+        .unwrap();
+    let uid = carol.userids().next().unwrap().userid().clone();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let sig = SignatureBuilder::new(SignatureType::GenericCertification)
+        .set_signature_creation_time(an_hour_ago)
+        .unwrap()
+        .set_signature_validity_period(std::time::Duration::from_secs(60))
+        .unwrap()
+        .sign_userid_binding(&mut signer, carol.primary_key().key(), &uid)
+        .unwrap();
+    let carol = carol.insert_packets(sig).unwrap().0;
+    write_armored_cert(&env.path("carol.asc"), &carol);
+    assert_eq!(env.run(&["key", "import", "carol.asc"]).code, 0);
+    assert_eq!(validity(&env, CAROL), "unknown");
+    let (human, json) = explain(&env, CAROL);
+    assert!(human.contains("the certification expired on"), "{human}");
+    assert!(
+        json["user_ids"][0]["reasons"].to_string().contains(BOB),
+        "{json:#}"
+    );
+}

@@ -230,6 +230,12 @@ fn reasons(
             ));
         } else if certifier_depth.is_some_and(|d| d >= MAX_DEPTH) {
             out.push(format!("certified by {who}, which is {MAX_DEPTH} steps from your keys: too deep (at most {MAX_DEPTH})"));
+        } else if !uid.certified_by.iter().any(|i| i.certifier == cf.to_hex()) {
+            // A usable introducer, yet its certification did not count: say why.
+            out.push(format!(
+                "certified by {who}, but {}",
+                why_not_counted(sig, certifier, cert, &ua, now)
+            ));
         }
     }
     if !any && !validity.revoked && !uid.revoked && uid.depth.is_none() {
@@ -290,4 +296,55 @@ impl Explanation {
         }
         out
     }
+}
+
+/// Why a certification by a usable introducer was not counted by the web of
+/// trust (sequoia-wot's validity rules; docs/trust-model.md).
+fn why_not_counted(
+    sig: &openpgp::packet::Signature,
+    certifier: &Cert,
+    cert: &Cert,
+    ua: &openpgp::cert::amalgamation::UserIDAmalgamation<'_>,
+    now: SystemTime,
+) -> String {
+    let created = sig.signature_creation_time();
+    if let Some(expired) = sig.signature_expiration_time().filter(|t| *t <= now) {
+        return format!(
+            "the certification expired on {}",
+            crate::model::timestamp(expired)
+        );
+    }
+    let revoked = ua.other_revocations().any(|r| {
+        r.get_issuers()
+            .iter()
+            .any(|h| certifier.keys().any(|k| k.key().key_handle().aliases(h)))
+            && r.signature_creation_time() >= created
+    });
+    if revoked {
+        return "its issuer has revoked the certification".into();
+    }
+    let oldest_self_signature = certifier
+        .userids()
+        .flat_map(|u| u.self_signatures())
+        .chain(certifier.primary_key().self_signatures())
+        .filter_map(|s| s.signature_creation_time())
+        .min();
+    if let (Some(made), Some(oldest)) = (created, oldest_self_signature) {
+        if made < oldest {
+            return format!(
+                "the certification ({}) is older than the certifier's oldest surviving self-signature ({}); GnuPG counts it, pgp-pkg does not (docs/trust-model.md, deliberate differences)",
+                crate::model::timestamp(made),
+                crate::model::timestamp(oldest)
+            );
+        }
+    }
+    let verifies = certifier.keys().any(|k| {
+        sig.clone()
+            .verify_userid_binding(k.key(), cert.primary_key().key(), ua.userid())
+            .is_ok()
+    });
+    if !verifies {
+        return "the certification does not verify (damaged, or not made by that key)".into();
+    }
+    "the certification is not valid under the crypto policy or at this time".into()
 }
