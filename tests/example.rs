@@ -7,16 +7,7 @@ use common::*;
 
 #[test]
 fn the_shipped_example_reports_what_the_readme_says() {
-    let env = Env::new();
-    // A copy: running must not write caches into the repository.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(&root)
-        .arg(env.path("examples"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let env = Env::with_examples();
     let out = env
         .cmd()
         .env("HEX_HOME", env.path("no-hex-cache"))

@@ -8,20 +8,6 @@ mod common;
 
 use common::*;
 
-/// A copy of examples/ (running must not write caches into the repository).
-fn example() -> Env {
-    let env = Env::new();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(&root)
-        .arg(env.path("examples"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    env
-}
-
 /// Runs pgp-pkg on the example home; the output with the temporary folder
 /// replaced by `$TMP`.
 fn run(env: &Env, args: &[&str]) -> (i32, String) {
@@ -59,7 +45,7 @@ fn tree_args(json: bool) -> Vec<&'static str> {
 
 #[test]
 fn verify_tree_table_and_json() {
-    let env = example();
+    let env = Env::with_examples();
     let (code, table) = run(&env, &tree_args(false));
     assert_eq!(code, 1);
     insta::assert_snapshot!("verify_tree_table", table);
@@ -70,7 +56,7 @@ fn verify_tree_table_and_json() {
 
 #[test]
 fn verify_one_package_human_and_json() {
-    let env = example();
+    let env = Env::with_examples();
     let args = [
         "verify",
         "examples/project/vendor/acme/widget",
@@ -94,7 +80,7 @@ fn verify_one_package_human_and_json() {
 
 #[test]
 fn key_list_human_and_json() {
-    let env = example();
+    let env = Env::with_examples();
     let (code, human) = run(&env, &["key", "list"]);
     assert_eq!(code, 0, "{human}");
     insta::assert_snapshot!("key_list_human", human);
@@ -104,7 +90,7 @@ fn key_list_human_and_json() {
 
 #[test]
 fn trust_explain_human_and_json() {
-    let env = example();
+    let env = Env::with_examples();
     let (_, list) = run(&env, &["key", "list", "--json"]);
     let keys: serde_json::Value = serde_json::from_str(&list).unwrap();
     // Carol: certified by Alice, the user; whoever she is in the example.
@@ -129,7 +115,7 @@ fn trust_explain_human_and_json() {
 
 #[test]
 fn hook_composer_output() {
-    let env = example();
+    let env = Env::with_examples();
     let (code, out) = run(
         &env,
         &[

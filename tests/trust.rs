@@ -326,14 +326,7 @@ fn explain_names_a_certification_that_expired() {
     assert_eq!(env.run(&["trust", "set", BOB, "full"]).code, 0);
     let bob = read_tsk("bob.sec.asc");
     let carol = read_cert("carol.pub.asc");
-    let mut signer = bob
-        .primary_key()
-        .key()
-        .clone()
-        .parts_into_secret()
-        .unwrap()
-        .into_keypair()
-        .unwrap();
+    let mut signer = primary_signer(&bob);
     let uid = carol.userids().next().unwrap().userid().clone();
     let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     let sig = SignatureBuilder::new(SignatureType::GenericCertification)

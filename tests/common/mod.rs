@@ -107,6 +107,35 @@ impl Env {
     }
 }
 
+impl Env {
+    /// A copy of the repository's `examples/` in this env (running must not
+    /// write caches into the repository).
+    pub fn with_examples() -> Env {
+        let env = Env::new();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(&root)
+            .arg(env.path("examples"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        env
+    }
+}
+
+/// A signing key pair for a certificate's primary key (which must have
+/// its secret).
+pub fn primary_signer(tsk: &Cert) -> openpgp::crypto::KeyPair {
+    tsk.primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .unwrap()
+        .into_keypair()
+        .unwrap()
+}
+
 pub struct Output {
     pub code: i32,
     pub stdout: String,
@@ -235,14 +264,7 @@ pub fn require_program(name: &str) -> bool {
 /// `target` with an exportable certification of its first user ID by
 /// `certifier` (a key with secrets), using `hash`.
 pub fn certified(certifier: &Cert, target: &Cert, hash: HashAlgorithm) -> Cert {
-    let mut signer = certifier
-        .primary_key()
-        .key()
-        .clone()
-        .parts_into_secret()
-        .unwrap()
-        .into_keypair()
-        .unwrap();
+    let mut signer = primary_signer(certifier);
     let uid = target.userids().next().unwrap().userid().clone();
     let sig = SignatureBuilder::new(SignatureType::GenericCertification)
         .set_hash_algo(hash)

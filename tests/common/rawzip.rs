@@ -243,6 +243,15 @@ pub fn benign_zips() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// The signed package inside a top folder `pkg/`, with `extra` beside it.
+fn in_folder(extra: RawEntry) -> Vec<RawEntry> {
+    vec![
+        RawEntry::file("pkg/composer.json", GOOD_JSON.as_bytes()),
+        RawEntry::file("pkg/src/Thing.php", GOOD_PHP.as_bytes()),
+        extra,
+    ]
+}
+
 /// Archives whose checksum file (as a lenient reader sees it) can equal the
 /// signed one while an extractor installs other bytes. pgp-pkg must refuse
 /// every one of them.
@@ -283,14 +292,7 @@ pub fn hostile_zips() -> Vec<(&'static str, Vec<u8>)> {
         ),
         (
             "dot-slash-member-beside-top-folder",
-            RawZip::archive(
-                &[
-                    RawEntry::file("pkg/composer.json", GOOD_JSON.as_bytes()),
-                    RawEntry::file("pkg/src/Thing.php", GOOD_PHP.as_bytes()),
-                    evil(".//pkg/src/Evil.php"),
-                ],
-                0,
-            ),
+            RawZip::archive(&in_folder(evil(".//pkg/src/Evil.php")), 0),
         ),
         (
             "dot-slash-prefix",
@@ -306,14 +308,7 @@ pub fn hostile_zips() -> Vec<(&'static str, Vec<u8>)> {
         ),
         (
             "ds-store-beside-top-folder",
-            RawZip::archive(
-                &[
-                    RawEntry::file("pkg/composer.json", GOOD_JSON.as_bytes()),
-                    RawEntry::file("pkg/src/Thing.php", GOOD_PHP.as_bytes()),
-                    evil(".DS_Store"),
-                ],
-                0,
-            ),
+            RawZip::archive(&in_folder(evil(".DS_Store")), 0),
         ),
         (
             "trailing-dot-component",
