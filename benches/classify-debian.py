@@ -5,10 +5,10 @@ cause of every binding pgp-pkg ranks below gpg (docs/trust-model.md,
 
 usage: classify-debian.py GPG_LIST_SIGS_COLONS PGP_PKG_KEY_LIST_JSON ROOTS_FILE
 
-GPG_LIST_SIGS_COLONS is `gpg --with-colons --list-sigs` after --check-trustdb.
-With only ultimately trusted roots (as in the benchmark), every valid binding
-that is not a root is certified directly by a root, so each difference can be
-traced to those certifications.
+GPG_LIST_SIGS_COLONS is `gpg --with-colons --list-sigs` after --check-trustdb;
+ROOTS_FILE is the owner trust given to both (gpg's export format). Each
+binding below gpg is traced to the certifications gpg could have counted:
+those by keys with owner trust full or ultimate that gpg holds valid.
 """
 
 import collections
@@ -58,8 +58,15 @@ def main():
     gpg = parse_gpg(sys.argv[1])
     ours = {(c["fingerprint"], u["user_id"]): u["validity"]
             for c in json.load(open(sys.argv[2])) for u in c["user_ids"]}
-    roots = {line.split(":")[0] for line in open(sys.argv[3]) if line.strip()}
-    root_keyids = {gpg[r]["keyid"]: gpg[r] for r in roots if r in gpg}
+    trusted = {}
+    for line in open(sys.argv[3]):
+        if line.strip() and not line.startswith("#"):
+            fpr, level = line.split(":")[:2]
+            if level in ("5", "6") and fpr in gpg:
+                trusted[gpg[fpr]["keyid"]] = gpg[fpr]
+    ours_key = {c["fingerprint"]: c["validity"] for c in json.load(open(sys.argv[2]))}
+    root_keyids = {k: v for k, v in trusted.items()
+                   if any(u["validity"] in ("full", "ultimate") for u in v["uids"].values())}
 
     compared = higher = 0
     causes = collections.Counter()
@@ -75,7 +82,7 @@ def main():
                 higher += 1
             if RANK[mine] >= RANK[theirs]:
                 continue
-            cause = classify(key, uid, root_keyids)
+            cause = classify(key, uid, root_keyids, ours_key)
             causes[cause] += 1
             examples.setdefault(cause, f"{fpr} {name!r}: gpg {theirs}, pgp-pkg {mine}")
     print(f"bindings compared: {compared}; pgp-pkg above gpg: {higher}; below gpg: {sum(causes.values())}")
@@ -84,19 +91,22 @@ def main():
     return 1 if higher else 0
 
 
-def classify(key, uid, root_keyids):
+def classify(key, uid, root_keyids, ours_key):
     if key["algo"] == "1" and key["bits"] > 4096:
         return "RSA key above 4096 bits (this build cannot check it)"
     if uid["self"] and all(s["hash"] in WEAK_HASHES for s in uid["self"]):
         return "user ID with only SHA-1/RIPEMD-160/MD5 self-signatures"
     by_roots = [c for c in uid["certs"] if c["issuer"] in root_keyids and c["class"] in {"10", "11", "12", "13"}]
     if not by_roots:
-        return "not certified by a root (validity from elsewhere)"
+        return "not certified by any valid introducer (UNEXPLAINED)"
     if all(c["hash"] in WEAK_HASHES for c in by_roots):
         return "certified by the roots only with SHA-1 (or weaker)"
     usable = [c for c in by_roots if c["hash"] not in WEAK_HASHES]
-    if all(c["created"] < min(root_keyids[c["issuer"]]["self_sig_times"] or [0]) for c in usable):
+    timely = [c for c in usable if c["created"] >= min(root_keyids[c["issuer"]]["self_sig_times"] or [0])]
+    if not timely:
         return "certification older than the certifier's oldest surviving self-signature"
+    if all(RANK[ours_key.get(root_keyids[c["issuer"]]["fpr"], "unknown")] < RANK["full"] for c in timely):
+        return "its introducers are not fully valid in pgp-pkg (for the causes above)"
     if not uid["self"]:
         return "user ID without a self-signature"
     return "UNEXPLAINED"
