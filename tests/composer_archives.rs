@@ -117,3 +117,70 @@ fn a_changed_cached_archive_is_caught() {
     assert_eq!(code, 1, "{pkg:#}");
     assert_eq!(pkg["status"], "checksum-mismatch", "{pkg:#}");
 }
+
+/// `hook composer --extract-to` never touches a folder it did not create.
+#[test]
+fn extract_to_an_existing_folder_is_refused_and_left_alone() {
+    let env = Env::new();
+    write_zip(
+        &env.path("w.zip"),
+        &[("composer.json", "{\"name\": \"acme/widget\"}")],
+    );
+    std::fs::create_dir_all(env.path("mine")).unwrap();
+    std::fs::write(env.path("mine/keep.txt"), "precious").unwrap();
+    let out = env.run(&[
+        "hook",
+        "composer",
+        "--archive",
+        "w.zip",
+        "--extract-to",
+        "mine",
+        "--name",
+        "acme/widget",
+        "--version",
+        "1.0.0",
+    ]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("exists already"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(env.path("mine/keep.txt")).unwrap(),
+        "precious"
+    );
+    // A new folder gets exactly the package, and is removed when it fails the policy.
+    let out = env.run(&[
+        "hook",
+        "composer",
+        "--archive",
+        "w.zip",
+        "--extract-to",
+        "new",
+        "--name",
+        "acme/widget",
+        "--version",
+        "1.0.0",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(env.path("new/composer.json").is_file());
+    let out = env
+        .cmd()
+        .args([
+            "hook",
+            "composer",
+            "--archive",
+            "w.zip",
+            "--extract-to",
+            "refused",
+            "--name",
+            "acme/widget",
+            "--version",
+            "1.0.0",
+        ])
+        .env("PGP_PKG_MIN_TRUST", "full")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !env.path("refused").exists(),
+        "a refused package leaves nothing behind"
+    );
+}

@@ -31,6 +31,14 @@ pub(crate) fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
             let package = archive
                 .or(tree)
                 .context("--archive or --tree is required")?;
+            if let Some(dest) = &extract_to {
+                // Checked before anything else: only a folder pgp-pkg made is removed below.
+                anyhow::ensure!(
+                    !dest.exists(),
+                    "--extract-to {} exists already: it must be a new folder",
+                    dest.display()
+                );
+            }
             let verdict = composer(
                 home,
                 &package,

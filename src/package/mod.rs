@@ -126,6 +126,13 @@ pub fn extract_composer_zip(
     limits: &Limits,
     dest: &Path,
 ) -> Result<ReadPackage> {
+    // Never remove a folder this call did not create.
+    if dest.exists() {
+        bail!(
+            "the extraction folder {} exists already: it must be a new folder",
+            dest.display()
+        );
+    }
     let read = composer::extract(path, hints, limits, dest);
     if read.is_err() && dest.exists() {
         let _ = std::fs::remove_dir_all(dest);

@@ -42,6 +42,10 @@ const ZIP64_EOCD_LEN: u64 = 56;
 /// The end record's comment is at most 65,535 bytes: readers search this far.
 const EOCD_SEARCH: u64 = EOCD_LEN + 0xFFFF;
 
+/// The central directory is read whole; this bounds it (500,000 members
+/// with long names fit).
+const MAX_CENTRAL_DIRECTORY: u64 = 256 << 20;
+
 /// Extra fields (APPNOTE 4.5, Info-ZIP's extra.fld).
 const EXTRA_ZIP64: u16 = 0x0001;
 /// Info-ZIP Unicode Path: unzip and libzip install the member under this
@@ -99,6 +103,11 @@ impl ZipLayout {
             end.entries <= max_entries as u64,
             "the archive declares {} members, more than the bound of {max_entries}",
             end.entries
+        );
+        ensure!(
+            end.cd_size <= MAX_CENTRAL_DIRECTORY,
+            "the central directory claims {} bytes, more than the bound of {MAX_CENTRAL_DIRECTORY}",
+            end.cd_size
         );
         let central = read_exact_at(&mut file, end.cd_offset, end.cd_size)
             .context("reading the central directory")?;
