@@ -46,7 +46,9 @@ fi
 gpg --batch --quiet --import-ownertrust "$work/roots.txt"
 gpg_trustdb=$(secs gpg --batch --check-trustdb)
 
-pgp_import=$(secs "$bin" key import "$keyring")
+pgp_import=$(secs env -u RUST_BACKTRACE "$bin" key import "$keyring")
+# The same import with RUST_BACKTRACE=1 (as CI shells often have): must cost nothing extra.
+pgp_import_bt=$(secs env RUST_BACKTRACE=1 "$bin" --home "$work/bt-home" key import "$keyring")
 [ -f "$work/own.sec" ] && "$bin" key import "$work/own.sec" >/dev/null
 "$bin" trust import-gpg "$work/roots.txt" >/dev/null
 pgp_full_cold=$(secs "$bin" key list --json)
@@ -68,6 +70,7 @@ echo "certificates: $(gpg --batch --list-keys --with-colons 2>/dev/null | grep -
 echo "gpg --import:                         $gpg_import s"
 echo "gpg --check-trustdb (${SETUP:-introducers}):  $gpg_trustdb s"
 echo "pgp-pkg key import (checks all certifications once): $pgp_import s"
+echo "pgp-pkg key import with RUST_BACKTRACE=1: $pgp_import_bt s"
 echo "pgp-pkg full validity, after an owner-trust change: $pgp_full_cold s"
 echo "pgp-pkg full validity, warm (key list --json): $pgp_full s"
 echo "pgp-pkg verify (one signer's trust):  $pgp_verify s"
