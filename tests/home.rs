@@ -378,3 +378,66 @@ fn a_closed_stdout_is_no_panic_and_keeps_the_exit_code() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(1), "{stderr}");
 }
+
+/// The payload of a sealed cache file, as JSON.
+fn cache_json(env: &Env, name: &str) -> serde_json::Value {
+    let bytes = std::fs::read(env.home().join("cache").join(name)).unwrap();
+    let newline = bytes.iter().position(|&b| b == b'\n').unwrap();
+    serde_json::from_slice(&bytes[newline + 1..]).unwrap()
+}
+
+/// Issue 11: a copied home (`cp -a`: new inodes, same content) keeps its
+/// speed: the derived files are matched by content and restamped, not
+/// recomputed, and the answer is the same.
+#[test]
+fn a_copied_home_is_restamped_not_recomputed() {
+    use std::os::unix::fs::MetadataExt;
+    let env = signed_widget_env();
+    let expected = (0, "ok".to_string(), "ultimate".to_string());
+    assert_eq!(verdict(&env), expected);
+    let before = cache_json(&env, "trust.json");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    let copy = Env::new();
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(env.home())
+        .arg(copy.home())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::copy(env.path("widget.zip"), copy.path("widget.zip")).unwrap();
+    std::fs::copy(env.path("widget.zip.asc"), copy.path("widget.zip.asc")).unwrap();
+    let inode = std::fs::metadata(copy.home().join("keyring.pgp"))
+        .unwrap()
+        .ino();
+    assert_ne!(
+        before["stamps"]["keyring"]["inode"], inode,
+        "cp -a makes new inodes"
+    );
+
+    assert_eq!(verdict(&copy), expected);
+    let after = cache_json(&copy, "trust.json");
+    assert_eq!(
+        after["stamps"]["keyring"]["inode"], inode,
+        "restamped for the copy"
+    );
+    assert_eq!(
+        after["valid_until"], before["valid_until"],
+        "the snapshot was reused, not recomputed"
+    );
+    assert_eq!(after["key_trust"], before["key_trust"]);
+    let index = cache_json(&copy, "keyring-index.json");
+    assert_eq!(index["keyring"]["inode"], inode);
+
+    // Other content is not mistaken for a copy: it is read as it is.
+    let other = Env::new();
+    other.import(&["alice.sec.asc", "bob.pub.asc"]);
+    std::fs::copy(
+        other.home().join("keyring.pgp"),
+        copy.home().join("keyring.pgp"),
+    )
+    .unwrap();
+    let out = copy.run(&["key", "list"]);
+    assert!(!out.stdout.contains("Carol"), "{}", out.stdout);
+}

@@ -24,17 +24,60 @@ use serde::{Deserialize, Serialize};
 
 use crate::keys::home::{Home, WriteLock};
 
-/// Identifies one version of a file without reading it.
+/// Identifies one version of a file: cheaply by its metadata, and by the
+/// SHA-256 of the bytes a derived file was computed from, so that a copy of
+/// the home (`cp -a`, rsync, a CI cache: other inode, maybe other mtime)
+/// still matches by content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct FileStamp {
     len: u64,
     modified_ns: u128,
     inode: u64,
+    #[serde(default)]
+    sha256: Option<String>,
 }
 
 impl FileStamp {
+    /// The metadata of the file now (no content digest).
     pub(crate) fn of(path: &Path) -> Option<FileStamp> {
         Self::from_metadata(std::fs::metadata(path).ok()?)
+    }
+
+    /// This stamp, recording that the derived data was computed from bytes
+    /// with this SHA-256 (lower-case hex).
+    pub(crate) fn with_sha256(mut self, digest: &str) -> FileStamp {
+        self.sha256 = Some(digest.to_string());
+        self
+    }
+
+    /// Whether the file whose metadata is `now` holds what this stamp
+    /// describes: same metadata, or else the same length and content.
+    /// `content` reads the file's bytes, and is only called when needed.
+    pub(crate) fn describes(
+        &self,
+        now: &FileStamp,
+        content: impl FnOnce() -> Option<String>,
+    ) -> bool {
+        if self.len != now.len {
+            return false;
+        }
+        if self.modified_ns == now.modified_ns && self.inode == now.inode {
+            return true;
+        }
+        self.sha256.is_some() && content() == self.sha256
+    }
+
+    /// Same content as this stamp, with `now`'s metadata: what to store after
+    /// `describes` matched by content, so the next look is cheap again.
+    pub(crate) fn restamped(&self, now: &FileStamp) -> FileStamp {
+        FileStamp {
+            sha256: self.sha256.clone(),
+            ..now.clone()
+        }
+    }
+
+    fn same_metadata(&self, other: &FileStamp) -> bool {
+        self.len == other.len && self.modified_ns == other.modified_ns && self.inode == other.inode
     }
 
     fn from_metadata(meta: std::fs::Metadata) -> Option<FileStamp> {
@@ -52,8 +95,25 @@ impl FileStamp {
             len: meta.len(),
             modified_ns,
             inode,
+            sha256: None,
         })
     }
+}
+
+/// SHA-256 (lower-case hex) of everything `reader` yields.
+pub(crate) fn sha256_hex(mut reader: impl std::io::Read) -> Option<String> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        }
+    }
+    Some(crate::model::Sha256(hasher.finalize().into()).to_hex())
 }
 
 #[derive(Serialize, Deserialize)]
@@ -111,10 +171,15 @@ impl std::error::Error for StaleIndex {}
 impl KeyringIndex {
     /// Writes the index of a keyring that holds `certs` back to back, each
     /// with its (offset, length).
-    pub(crate) fn save(home: &Home, lock: &WriteLock, certs: &[(&Cert, u64, u64)]) -> Result<()> {
-        let Some(keyring) = FileStamp::of(&home.keyring_path()) else {
-            return Ok(());
-        };
+    /// `stamp` describes keyring.pgp as written (metadata and the SHA-256 of
+    /// its bytes).
+    pub(crate) fn save(
+        home: &Home,
+        lock: &WriteLock,
+        stamp: FileStamp,
+        certs: &[(&Cert, u64, u64)],
+    ) -> Result<()> {
+        let keyring = stamp;
         let mut by_key_id: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, (cert, _, _)) in certs.iter().enumerate() {
             for key in cert.keys() {
@@ -149,9 +214,21 @@ impl KeyringIndex {
     pub(crate) fn load_fresh(home: &Home) -> Option<KeyringIndex> {
         let mut index: KeyringIndex = cache_file::load(home, INDEX_FILE)?;
         let file = File::open(home.keyring_path()).ok()?;
-        let stamp = FileStamp::from_metadata(file.metadata().ok()?)?;
-        if stamp != index.keyring || !index.is_consistent() {
+        let now = FileStamp::from_metadata(file.metadata().ok()?)?;
+        // By content through the handle we keep: what is hashed is what is read.
+        if !index.keyring.describes(&now, || sha256_hex(&file)) || !index.is_consistent() {
             return None;
+        }
+        if !index.keyring.same_metadata(&now) {
+            // A copied home: the same keyring under other metadata. Restamp,
+            // if the home can take it, so the next call needs no hashing.
+            index.keyring = index.keyring.restamped(&now);
+            if let Some(lock) = home.try_lock() {
+                if let Ok(bytes) = cache_file::seal(&index) {
+                    let _ =
+                        home.write_atomic(&lock, &home.cache_dir().join(INDEX_FILE), &bytes, false);
+                }
+            }
         }
         index.file = Some(file);
         Some(index)

@@ -18,7 +18,7 @@ use sequoia_openpgp as openpgp;
 use sha2::Digest;
 
 use crate::keys::home::{Home, WriteLock};
-use crate::keys::index::KeyringIndex;
+use crate::keys::index::{FileStamp, KeyringIndex};
 use crate::model::Sha256;
 
 /// Every certificate the user knows, public parts only, plus which of them
@@ -33,6 +33,8 @@ pub(crate) struct Keyring {
     digest: String,
     /// Own keys imported since loading, written by [`Keyring::save`].
     pending_secrets: Vec<Cert>,
+    /// keyring.pgp's metadata, taken before its bytes were read.
+    loaded_stamp: Option<FileStamp>,
 }
 
 /// What an import changed, for the user's report.
@@ -57,6 +59,7 @@ impl Keyring {
             ..Keyring::default()
         };
         let path = home.keyring_path();
+        keyring.loaded_stamp = FileStamp::of(&path);
         if path.exists() {
             let bytes = fs::read(&path).map_err(|e| damaged(&path, e.into()))?;
             keyring.digest = digest_of(&bytes);
@@ -203,10 +206,45 @@ impl Keyring {
         }
         crate::keys::home::commit(staged)?;
         self.pending_secrets.clear();
-        // Derived: a failure here leaves a stale index, which is ignored.
-        let _ = KeyringIndex::save(home, lock, &spans);
         self.digest = digest_of(&bytes);
+        self.loaded_stamp = FileStamp::of(&home.keyring_path());
+        // Derived: a failure here leaves a stale index, which is ignored.
+        if let Some(stamp) = self.loaded_stamp.clone() {
+            let _ = KeyringIndex::save(home, lock, stamp.with_sha256(&self.digest), &spans);
+        }
         Ok(())
+    }
+
+    /// Writes a fresh index for the keyring as loaded, if the home can take
+    /// it now and keyring.pgp is still the file that was read and is laid out
+    /// as `save` writes it. For read paths that found the index stale (a
+    /// keyring replaced by a restore or a sync tool): the next call is fast.
+    pub(crate) fn store_index(&self, home: &Home) {
+        let Some(lock) = home.try_lock() else { return };
+        let Some(loaded) = &self.loaded_stamp else {
+            return;
+        };
+        if FileStamp::of(&home.keyring_path()).as_ref() != Some(loaded) {
+            return;
+        }
+        let mut bytes = Vec::new();
+        let mut spans = Vec::with_capacity(self.certs.len());
+        for cert in self.certs.values() {
+            let start = bytes.len() as u64;
+            if cert.serialize(&mut bytes).is_err() {
+                return;
+            }
+            spans.push((cert, start, bytes.len() as u64 - start));
+        }
+        if digest_of(&bytes) != self.digest {
+            return;
+        }
+        let _ = KeyringIndex::save(
+            home,
+            &lock,
+            loaded.clone().with_sha256(&self.digest),
+            &spans,
+        );
     }
 
     /// Replaces a certificate with an updated version of itself.
@@ -255,7 +293,11 @@ impl CertLookup {
         check_own_keys_present(home)?;
         Ok(match KeyringIndex::load_fresh(home) {
             Some(index) => CertLookup::Indexed(index, home.clone(), Box::default()),
-            None => CertLookup::Loaded(Keyring::load(home)?),
+            None => {
+                let keyring = Keyring::load(home)?;
+                keyring.store_index(home);
+                CertLookup::Loaded(keyring)
+            }
         })
     }
 }

@@ -19,6 +19,9 @@ use crate::trust::TrustLevel;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct OwnerTrust {
     levels: BTreeMap<Fingerprint, TrustLevel>,
+    /// SHA-256 of ownertrust.txt as read (none when there was no file):
+    /// what caches derived from it record.
+    digest: Option<String>,
 }
 
 const HEADER: &str = "# pgp-pkg owner trust, in the format of gpg --export-ownertrust\n\
@@ -32,7 +35,10 @@ impl OwnerTrust {
         }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("damaged home: cannot read {}", path.display()))?;
-        let mut trust = OwnerTrust::default();
+        let mut trust = OwnerTrust {
+            digest: crate::keys::index::sha256_hex(text.as_bytes()),
+            ..OwnerTrust::default()
+        };
         for (fpr, level) in parse_gpg_ownertrust(&text)
             .with_context(|| format!("damaged home: {}", path.display()))?
         {
@@ -48,6 +54,11 @@ impl OwnerTrust {
             self.to_gpg_format().as_bytes(),
             false,
         )
+    }
+
+    /// SHA-256 of the file this was read from.
+    pub(crate) fn digest(&self) -> Option<&str> {
+        self.digest.as_deref()
     }
 
     /// The owner trust of a key; `unknown` when the user said nothing.
