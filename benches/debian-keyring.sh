@@ -60,6 +60,9 @@ cp tests/fixtures/hex/foo-1.0.0.tar "$work/"
 "$bin" sign "$work/foo-1.0.0.tar" --key 6033A8A5B5F837A98884B7D0E14BC0EF45753E99 2>/dev/null
 "$bin" verify "$work/foo-1.0.0.tar" >/dev/null
 pgp_verify=$(secs "$bin" verify "$work/foo-1.0.0.tar")
+# A copied home (cp -a: new inodes) must keep its speed (issue 11).
+cp -a "$PGP_PKG_HOME" "$work/copied-home"
+pgp_copied=$(secs "$bin" --home "$work/copied-home" verify "$work/foo-1.0.0.tar")
 
 gpg --batch --with-colons --list-sigs > "$work/gpg-sigs.txt" 2>/dev/null
 "$bin" key list --json > "$work/ours.json"
@@ -74,4 +77,5 @@ echo "pgp-pkg key import with RUST_BACKTRACE=1: $pgp_import_bt s"
 echo "pgp-pkg full validity, after an owner-trust change: $pgp_full_cold s"
 echo "pgp-pkg full validity, warm (key list --json): $pgp_full s"
 echo "pgp-pkg verify (one signer's trust):  $pgp_verify s"
+echo "pgp-pkg verify, first call in a copied home: $pgp_copied s"
 echo "$comparison"
