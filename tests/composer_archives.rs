@@ -184,3 +184,23 @@ fn extract_to_an_existing_folder_is_refused_and_left_alone() {
         "a refused package leaves nothing behind"
     );
 }
+
+/// A composer.json past the bound is refused, never silently cut short.
+#[test]
+fn an_oversized_composer_json_is_refused() {
+    use common::rawzip::{RawEntry, RawZip};
+    let env = Env::new();
+    let big = vec![b' '; (16 << 20) + 1];
+    let zip = RawZip::archive(&[RawEntry::file("composer.json", &big)], 0);
+    std::fs::write(env.path("big.zip"), zip).unwrap();
+    let out = env.run(&[
+        "checksum",
+        "big.zip",
+        "--name",
+        "acme/widget",
+        "--version",
+        "1",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("larger than"), "{}", out.stderr);
+}

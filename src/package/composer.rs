@@ -106,10 +106,18 @@ fn read_members(
         };
         if rel == "composer.json" {
             let mut buf = Vec::new();
+            // One byte past the bound tells a large file from one that fits;
+            // reading to the end is also what checks its size and CRC.
             (&mut reader)
-                .take(MAX_COMPOSER_JSON)
+                .take(MAX_COMPOSER_JSON + 1)
                 .read_to_end(&mut buf)
                 .with_context(context)?;
+            if buf.len() as u64 > MAX_COMPOSER_JSON {
+                bail!(
+                    "entry {:?}: composer.json is larger than {MAX_COMPOSER_JSON} bytes",
+                    member.name
+                );
+            }
             collector
                 .add_file(rel, &mut &buf[..])
                 .with_context(context)?;
