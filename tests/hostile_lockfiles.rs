@@ -11,31 +11,10 @@ use std::process::Command;
 
 use common::*;
 
-const WIDGET: &[(&str, &str)] = &[
-    ("composer.json", "{\"name\": \"acme/widget\"}"),
-    ("src/Widget.php", "<?php // widget"),
-];
-
 /// A signed acme/widget 1.0.0, installed under `project/VENDOR_DIR`.
 fn composer_project(vendor_dir: &str) -> Env {
     let env = Env::new();
-    env.import(&["alice.sec.asc"]);
-    write_zip(&env.path("widget.zip"), WIDGET);
-    std::fs::create_dir_all(env.path("sigs/composer/acme/widget")).unwrap();
-    let out = env.run(&[
-        "sign",
-        "widget.zip",
-        "--version",
-        "1.0.0",
-        "--output",
-        "sigs/composer/acme/widget/1.0.0.asc",
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    for (name, content) in WIDGET {
-        let p = env.path(&format!("project/{vendor_dir}/acme/widget/{name}"));
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
+    signed_widget_installed(&env, vendor_dir);
     write_lock(
         &env,
         "acme/widget",
@@ -227,7 +206,7 @@ fn the_vendor_dir_is_where_composer_puts_it() {
     .unwrap();
     std::fs::write(
         env.path("project/elsewhere/acme/widget/src/Widget.php"),
-        "<?php // widget",
+        WIDGET[1].1,
     )
     .unwrap();
     let out = verify_tree(

@@ -225,23 +225,7 @@ fn nothing_installed_is_missing_package() {
 #[test]
 fn a_composer_project_is_checked_against_its_vendor_tree_and_archive() {
     let env = Env::new();
-    env.import(&["alice.sec.asc"]);
-    write_zip(&env.path("widget.zip"), WIDGET);
-    std::fs::create_dir_all(env.path("sigs/composer/acme/widget")).unwrap();
-    let out = env.run(&[
-        "sign",
-        "widget.zip",
-        "--version",
-        "1.0.0",
-        "--output",
-        "sigs/composer/acme/widget/1.0.0.asc",
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    for (name, content) in WIDGET {
-        let p = env.path(&format!("project/vendor/acme/widget/{name}"));
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
+    signed_widget_installed(&env, "vendor");
     let url = format!("file://{}", env.path("widget.zip").display());
     let lock = serde_json::json!({
         "packages": [{"name": "acme/widget", "version": "1.0.0", "dist": {"type": "zip", "url": url, "shasum": ""}}],

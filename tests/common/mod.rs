@@ -124,6 +124,28 @@ impl Env {
     }
 }
 
+/// acme/widget 1.0.0 (WIDGET) as `widget.zip`, signed by Alice (who becomes
+/// the env's own key) into `sigs/`, and installed under `project/VENDOR_DIR`.
+pub fn signed_widget_installed(env: &Env, vendor_dir: &str) {
+    env.import(&["alice.sec.asc"]);
+    write_zip(&env.path("widget.zip"), WIDGET);
+    std::fs::create_dir_all(env.path("sigs/composer/acme/widget")).unwrap();
+    let out = env.run(&[
+        "sign",
+        "widget.zip",
+        "--version",
+        "1.0.0",
+        "--output",
+        "sigs/composer/acme/widget/1.0.0.asc",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for (name, content) in WIDGET {
+        let p = env.path(&format!("project/{vendor_dir}/acme/widget/{name}"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+}
+
 /// A signing key pair for a certificate's primary key (which must have
 /// its secret).
 pub fn primary_signer(tsk: &Cert) -> openpgp::crypto::KeyPair {

@@ -243,6 +243,19 @@ pub fn benign_zips() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// The good archive's and the evil one's members back to back, then the good
+/// directory: the start of every layout with two directories in one file.
+/// Returns both archives, the bytes so far and where the good directory is.
+fn both_bodies(evil_entries: &[RawEntry]) -> (RawZip, RawZip, Vec<u8>, u64) {
+    let g = RawZip::build(&good_entries(), 0);
+    let e = RawZip::build(evil_entries, g.body.len() as u64);
+    let mut f = g.body.clone();
+    f.extend(&e.body);
+    let good_cd = f.len() as u64;
+    f.extend(&g.central);
+    (g, e, f, good_cd)
+}
+
 /// The signed package inside a top folder `pkg/`, with `extra` beside it.
 fn in_folder(extra: RawEntry) -> Vec<RawEntry> {
     vec![
@@ -366,12 +379,7 @@ pub fn hostile_zips() -> Vec<(&'static str, Vec<u8>)> {
     // Both directories in one file: the classic end record names the good
     // one, a zip64 end record the evil one.
     {
-        let g = RawZip::build(&good_entries(), 0);
-        let e = RawZip::build(&evil_entries, g.body.len() as u64);
-        let mut f = g.body.clone();
-        f.extend(&e.body);
-        let good_cd = f.len() as u64;
-        f.extend(&g.central);
+        let (g, e, mut f, good_cd) = both_bodies(&evil_entries);
         let evil_cd = f.len() as u64;
         f.extend(&e.central);
         let at = f.len() as u64;
@@ -392,12 +400,7 @@ pub fn hostile_zips() -> Vec<(&'static str, Vec<u8>)> {
 
     // A second directory hidden in the end record's comment.
     {
-        let g = RawZip::build(&good_entries(), 0);
-        let e = RawZip::build(&evil_entries, g.body.len() as u64);
-        let mut f = g.body.clone();
-        f.extend(&e.body);
-        let good_cd = f.len() as u64;
-        f.extend(&g.central);
+        let (g, e, mut f, good_cd) = both_bodies(&evil_entries);
         let eocd_at = f.len() as u64;
         let evil_cd = eocd_at + 22;
         let mut comment = e.central.clone();
@@ -418,12 +421,7 @@ pub fn hostile_zips() -> Vec<(&'static str, Vec<u8>)> {
 
     // Trailing bytes holding a second directory after the first end record.
     {
-        let g = RawZip::build(&good_entries(), 0);
-        let e = RawZip::build(&evil_entries, g.body.len() as u64);
-        let mut f = g.body.clone();
-        f.extend(&e.body);
-        let good_cd = f.len() as u64;
-        f.extend(&g.central);
+        let (g, e, mut f, good_cd) = both_bodies(&evil_entries);
         f.extend(RawZip::end_record(
             g.entries,
             g.central.len() as u32,
