@@ -568,6 +568,9 @@ fn validity_agrees_with_gnupg_on_random_webs() {
     let webs = seeds.clone().count();
     for seed in seeds {
         let web = random_web(seed);
+        if std::env::var_os("PGP_PKG_WOT_PRINT").is_some() {
+            eprintln!("web {seed}: {web:?}");
+        }
         let dir = tempfile::Builder::new()
             .prefix("w")
             .tempdir_in(pool.dir.path())
@@ -602,13 +605,20 @@ fn validity_agrees_with_gnupg_on_random_webs() {
                 deliberate += 1;
                 continue;
             }
+            let explained = env.run(&["trust", "explain", &binding.0]).stdout;
             disagreements.push(format!(
-                "web {seed} ({}): {} {:?}: gpg {theirs}, pgp-pkg {mine}\n  {web:?}",
+                "web {seed} ({}): {} {:?}: gpg {theirs}, pgp-pkg {mine}\n  {web:?}\n{explained}",
                 web.shape, binding.0, binding.1
             ));
         }
     }
     eprintln!("compared {compared} bindings in {webs} webs ({seen:?}); {deliberate} documented deliberate differences");
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
     // The webs must exercise every level gpg can give, or agreement means little.
     for level in ["ultimate", "full", "marginal", "unknown"] {
         assert!(
@@ -617,12 +627,6 @@ fn validity_agrees_with_gnupg_on_random_webs() {
         );
     }
     assert!(compared > webs * 5, "compared only {compared} bindings");
-    assert!(
-        disagreements.is_empty(),
-        "{} disagreements:\n{}",
-        disagreements.len(),
-        disagreements.join("\n")
-    );
 }
 
 /// The web without local certifications (lsign) by keys that are not

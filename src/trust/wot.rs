@@ -213,15 +213,24 @@ impl WebOfTrust {
             }
             let role: BTreeMap<Fingerprint, TrustLevel> = introducers.iter().cloned().collect();
             // Introducers without owner trust (unknown, never) count for nothing.
-            let roots = Roots::new(
-                introducers
-                    .iter()
-                    .filter_map(|(f, level)| Some(Root::new(f.clone(), amount_of(*level)?))),
-            );
-            let slice = SynopsisSlice::new(synopses, &certifications, now)?;
-            let network = NetworkBuilder::rooted(slice, roots)
-                .maximum_depth(0)
-                .build();
+            // One-hop networks rooted at this depth's introducers. A candidate
+            // that is an introducer itself is authenticated without itself as a
+            // root: sequoia-wot answers a root's own user IDs with the root
+            // alone, which would hide the other introducers' certifications.
+            let all_paths = FULLY_TRUSTED * (introducers.len() + 1);
+            let rooted = |without: Option<&Fingerprint>| -> Result<_> {
+                let roots = Roots::new(
+                    introducers
+                        .iter()
+                        .filter(|(f, _)| Some(f) != without)
+                        .filter_map(|(f, level)| Some(Root::new(f.clone(), amount_of(*level)?))),
+                );
+                let slice = SynopsisSlice::new(synopses, &certifications, now)?;
+                Ok(NetworkBuilder::rooted(slice, roots)
+                    .maximum_depth(0)
+                    .build())
+            };
+            let network = rooted(None)?;
             let mut next = Vec::new();
             let candidates: Vec<&CertSynopsis> = introducers
                 .iter()
@@ -234,6 +243,13 @@ impl WebOfTrust {
                 .collect();
             for s in candidates {
                 let fpr = s.fingerprint();
+                let own_network;
+                let network = if role.contains_key(&fpr) {
+                    own_network = rooted(Some(&fpr))?;
+                    &own_network
+                } else {
+                    &network
+                };
                 let entry = certs.get_mut(&fpr).expect("every synopsis has an entry");
                 let mut any_full = false;
                 let mut every_full = true;
@@ -244,9 +260,20 @@ impl WebOfTrust {
                     }
                     let count = counts.entry((fpr.clone(), i)).or_default();
                     // One hop from each introducer: a path per valid certification.
-                    let paths = network.authenticate(&uid.raw, &fpr, FULLY_TRUSTED);
+                    // Asking for more than all introducers together can give
+                    // makes sequoia-wot return every path instead of stopping
+                    // once 120 is reached (a target that is an introducer
+                    // itself would otherwise be "done" by its own self-path).
+                    let paths = network.authenticate(&uid.raw, &fpr, all_paths);
                     for (path, _) in paths.iter() {
                         let certifier = path.root().fingerprint();
+                        // An introducer's own user IDs are "authenticated" by a
+                        // path of no hops from itself; GnuPG never counts a
+                        // key's self-signature as an introduction
+                        // (mark_usable_uid_certs skips them).
+                        if certifier == fpr {
+                            continue;
+                        }
                         match role.get(&certifier) {
                             Some(TrustLevel::Ultimate) => {
                                 count.full = count.full.max(COMPLETES_NEEDED)
