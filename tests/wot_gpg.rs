@@ -14,8 +14,9 @@ use std::process::Command;
 use common::*;
 
 /// How many random webs `cargo test` compares (issue 10 asks for at least
-/// 100). More by hand: `PGP_PKG_WOT_SEEDS=101-1000 cargo test --test wot_gpg`.
-const WEBS: u64 = 120;
+/// 100; seeds 153 and 284 once found real bugs). More by hand:
+/// `PGP_PKG_WOT_SEEDS=321-1000 cargo test --test wot_gpg`.
+const WEBS: u64 = 320;
 
 /// Keys K0..K9 take part in every web; K5..K9 have a second user ID (K9's
 /// gets revoked in some webs); EXP expired long ago; REV gets revoked in some
