@@ -217,7 +217,6 @@ impl WebOfTrust {
             // that is an introducer itself is authenticated without itself as a
             // root: sequoia-wot answers a root's own user IDs with the root
             // alone, which would hide the other introducers' certifications.
-            let all_paths = FULLY_TRUSTED * (introducers.len() + 1);
             let rooted = |without: Option<&Fingerprint>| -> Result<_> {
                 let roots = Roots::new(
                     introducers
@@ -244,7 +243,10 @@ impl WebOfTrust {
             for s in candidates {
                 let fpr = s.fingerprint();
                 let own_network;
-                let network = if role.contains_key(&fpr) {
+                let is_root = role
+                    .get(&fpr)
+                    .is_some_and(|level| amount_of(*level).is_some());
+                let network = if is_root {
                     own_network = rooted(Some(&fpr))?;
                     &own_network
                 } else {
@@ -259,12 +261,10 @@ impl WebOfTrust {
                         continue;
                     }
                     let count = counts.entry((fpr.clone(), i)).or_default();
-                    // One hop from each introducer: a path per valid certification.
-                    // Asking for more than all introducers together can give
-                    // makes sequoia-wot return every path instead of stopping
-                    // once 120 is reached (a target that is an introducer
-                    // itself would otherwise be "done" by its own self-path).
-                    let paths = network.authenticate(&uid.raw, &fpr, all_paths);
+                    // One hop from each introducer: a path per valid
+                    // certification, until 120 is reached (which already makes
+                    // the user ID fully valid, whatever was counted before).
+                    let paths = network.authenticate(&uid.raw, &fpr, FULLY_TRUSTED);
                     for (path, _) in paths.iter() {
                         let certifier = path.root().fingerprint();
                         // An introducer's own user IDs are "authenticated" by a
