@@ -157,10 +157,28 @@ fn sniff(path: &Path) -> Result<Form> {
     if head.len() >= 262 && &head[257..262] == b"ustar" {
         return Ok(Form::Tar);
     }
+    // A zip with bytes before it (prepended data, a second archive) still
+    // has its end record near the end: let the strict zip reader say why it
+    // refuses it, rather than "not a package".
+    if has_zip_end_record(path)? {
+        return Ok(Form::Zip);
+    }
     bail!(
         "{}: neither a Hex tarball (.tar) nor a Composer archive (.zip), nor a directory",
         path.display()
     )
+}
+
+/// Whether the last 64 KiB of the file hold a zip end-of-central-directory
+/// signature.
+fn has_zip_end_record(path: &Path) -> Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let len = file.metadata()?.len();
+    file.seek(SeekFrom::Start(len.saturating_sub(22 + 0xFFFF)))?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail)?;
+    Ok(tail.windows(4).any(|w| w == b"PK\x05\x06"))
 }
 
 fn ensure_ecosystem(hints: &IdentityHints, found: Ecosystem, what: &str) -> Result<()> {
