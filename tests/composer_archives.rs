@@ -126,59 +126,41 @@ fn extract_to_an_existing_folder_is_refused_and_left_alone() {
         &env.path("w.zip"),
         &[("composer.json", "{\"name\": \"acme/widget\"}")],
     );
-    std::fs::create_dir_all(env.path("mine")).unwrap();
-    std::fs::write(env.path("mine/keep.txt"), "precious").unwrap();
-    let out = env.run(&[
-        "hook",
-        "composer",
-        "--archive",
-        "w.zip",
-        "--extract-to",
-        "mine",
-        "--name",
-        "acme/widget",
-        "--version",
-        "1.0.0",
-    ]);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("exists already"), "{}", out.stderr);
-    assert_eq!(
-        std::fs::read_to_string(env.path("mine/keep.txt")).unwrap(),
-        "precious"
-    );
-    // A new folder gets exactly the package, and is removed when it fails the policy.
-    let out = env.run(&[
-        "hook",
-        "composer",
-        "--archive",
-        "w.zip",
-        "--extract-to",
-        "new",
-        "--name",
-        "acme/widget",
-        "--version",
-        "1.0.0",
-    ]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(env.path("new/composer.json").is_file());
-    let out = env
-        .cmd()
-        .args([
+    let hook = |dest: &str, min_trust: Option<&str>| {
+        let mut cmd = env.cmd();
+        cmd.args([
             "hook",
             "composer",
             "--archive",
             "w.zip",
             "--extract-to",
-            "refused",
-            "--name",
-            "acme/widget",
-            "--version",
-            "1.0.0",
+            dest,
         ])
-        .env("PGP_PKG_MIN_TRUST", "full")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        .args(["--name", "acme/widget", "--version", "1.0.0"]);
+        if let Some(level) = min_trust {
+            cmd.env("PGP_PKG_MIN_TRUST", level);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    std::fs::create_dir_all(env.path("mine")).unwrap();
+    std::fs::write(env.path("mine/keep.txt"), "precious").unwrap();
+    let (code, stderr) = hook("mine", None);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("exists already"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(env.path("mine/keep.txt")).unwrap(),
+        "precious"
+    );
+    // A new folder gets exactly the package, and is removed when it fails the policy.
+    let (code, stderr) = hook("new", None);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(env.path("new/composer.json").is_file());
+    let (code, stderr) = hook("refused", Some("full"));
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(
         !env.path("refused").exists(),
         "a refused package leaves nothing behind"
