@@ -59,11 +59,7 @@ pub struct Sha256(pub [u8; 32]);
 
 impl Sha256 {
     pub fn to_hex(&self) -> String {
-        let mut s = String::with_capacity(64);
-        for b in self.0 {
-            let _ = write!(s, "{b:02x}");
-        }
-        s
+        hex(&self.0)
     }
 
     /// Parses 64 hex digits, either case (Hex's `CHECKSUM` member is upper case).
@@ -90,6 +86,27 @@ impl fmt::Display for Sha256 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_hex())
     }
+}
+
+/// Lower-case hex of `bytes` (cache files store user IDs and regexes so,
+/// since they need not be UTF-8).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The bytes of [`hex`]'s output.
+pub(crate) fn unhex(s: &str) -> Result<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("not hex: {s:?}");
+    }
+    Ok(s.as_bytes()
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).expect("ASCII"), 16).expect("hex"))
+        .collect())
 }
 
 /// RFC 3339 in UTC, without pulling in a date crate.

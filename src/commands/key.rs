@@ -12,7 +12,7 @@ use crate::keys::home::{Home, WriteLock};
 use crate::keys::keyring::{parse_key_material, Keyring, ParsedKeys};
 use crate::keys::signing::generate_key;
 use crate::keys::signing::{certify_user_id, choose_own_key};
-use crate::trust::snapshot::{KeyTrust, Stamps};
+use crate::trust::snapshot::Stamps;
 use crate::trust::wot::CertValidity;
 use crate::trust::TrustLevel;
 
@@ -110,7 +110,7 @@ fn load_for_change(home: &Home) -> Result<(WriteLock, Keyring)> {
 /// writers take it themselves.
 /// `stamps` were taken under the write lock, right after `keyring` was saved.
 fn warm_caches(home: &Home, keyring: &Keyring, stamps: Stamps) -> Result<()> {
-    KeyTrust::build(home, keyring, stamps, SystemTime::now())?;
+    crate::trust::snapshot::build(home, keyring, stamps, SystemTime::now())?;
     Ok(())
 }
 
@@ -136,15 +136,16 @@ struct CertListing<'a> {
 }
 
 fn list(home: &Home, json: bool) -> Result<Verdict> {
-    let (keyring, wot) = super::load_web_of_trust(home)?;
-    let listings: Vec<CertListing> = wot
+    let validity = crate::trust::snapshot::validity(home, SystemTime::now())?;
+    let listings: Vec<CertListing> = validity
+        .wot
         .certs()
-        .map(|validity| CertListing {
-            own: keyring
-                .own_keys()
+        .map(|v| CertListing {
+            own: validity
+                .own_keys
                 .iter()
-                .any(|f| f.to_hex() == validity.fingerprint),
-            validity,
+                .any(|f| f.to_hex() == v.fingerprint),
+            validity: v,
         })
         .collect();
     if json {

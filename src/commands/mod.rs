@@ -97,16 +97,6 @@ pub fn run(cli: Cli) -> Result<Verdict> {
     }
 }
 
-/// The keyring with every binding's validity, as `verify` and `key list` need it.
-fn load_web_of_trust(
-    home: &Home,
-) -> Result<(crate::keys::keyring::Keyring, crate::trust::wot::WebOfTrust)> {
-    let keyring = crate::keys::keyring::Keyring::load(home)?;
-    let (_, wot) =
-        crate::trust::snapshot::web_of_trust(home, &keyring, std::time::SystemTime::now())?;
-    Ok((keyring, wot))
-}
-
 /// How a report is laid out for people.
 #[derive(Clone, Copy)]
 pub(crate) enum Layout {

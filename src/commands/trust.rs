@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::{read_input, Verdict};
 use crate::cli::TrustCommand;
 use crate::keys::home::Home;
-use crate::keys::keyring::Keyring;
+use crate::keys::keyring::{CertLookup, IssuerLookup, Keyring};
 use crate::trust::owner_trust::{parse_gpg_ownertrust, OwnerTrust};
 use crate::trust::TrustLevel;
 
@@ -140,10 +140,11 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
 }
 
 fn explain(home: &Home, query: &str, json: bool) -> Result<Verdict> {
-    let (keyring, wot) = super::load_web_of_trust(home)?;
-    let cert = keyring.lookup(query)?;
-    let explanation =
-        crate::trust::explain::explain(&keyring, &wot, cert, std::time::SystemTime::now());
+    let now = std::time::SystemTime::now();
+    let certs = CertLookup::open(home)?;
+    let cert = certs.lookup(query)?;
+    let validity = crate::trust::snapshot::validity(home, now)?;
+    let explanation = crate::trust::explain::explain(&certs, &validity.wot, &cert, now)?;
     if json {
         outln!(
             "{}",

@@ -13,25 +13,32 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::keys::home::Home;
+use crate::model::hex;
 
 /// The sealed bytes of `value`.
 pub(crate) fn seal<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
-    let payload = serde_json::to_vec(value)?;
-    let mut out = hex(&Sha256::digest(&payload)).into_bytes();
+    Ok(seal_bytes(&serde_json::to_vec(value)?))
+}
+
+/// `payload` sealed: the hex SHA-256 of `payload`, a newline, `payload`.
+pub(crate) fn seal_bytes(payload: &[u8]) -> Vec<u8> {
+    let mut out = hex(&Sha256::digest(payload)).into_bytes();
     out.push(b'\n');
-    out.extend_from_slice(&payload);
-    Ok(out)
+    out.extend_from_slice(payload);
+    out
 }
 
 /// The value in sealed `bytes`, or `None` when they are damaged, from an
 /// older format, or not sealed at all.
 pub(crate) fn unseal<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_slice(unseal_bytes(bytes)?).ok()
+}
+
+/// The payload of sealed `bytes`, or `None` when they are damaged.
+pub(crate) fn unseal_bytes(bytes: &[u8]) -> Option<&[u8]> {
     let newline = bytes.iter().position(|&b| b == b'\n')?;
     let (digest, payload) = (&bytes[..newline], &bytes[newline + 1..]);
-    if digest != hex(&Sha256::digest(payload)).as_bytes() {
-        return None;
-    }
-    serde_json::from_slice(payload).ok()
+    (digest == hex(&Sha256::digest(payload)).as_bytes()).then_some(payload)
 }
 
 /// Reads and unseals `HOME/cache/NAME`.
@@ -42,17 +49,21 @@ pub(crate) fn load<T: DeserializeOwned>(home: &Home, name: &str) -> Option<T> {
 /// Writes `HOME/cache/NAME` if the home can take it right now: without
 /// waiting for the write lock and without failing the command.
 pub(crate) fn store<T: Serialize>(home: &Home, name: &str, value: &T) {
+    let Ok(bytes) = serde_json::to_vec(value) else {
+        return;
+    };
+    store_bytes(home, name, &bytes);
+}
+
+/// [`store`] for a payload that is not JSON.
+pub(crate) fn store_bytes(home: &Home, name: &str, payload: &[u8]) {
     if !home.root().is_dir() {
         return;
     }
-    let Ok(bytes) = seal(value) else { return };
     if let Some(lock) = home.try_lock() {
-        let _ = home.write_atomic(&lock, &home.cache_dir().join(name), &bytes, false);
+        let path = home.cache_dir().join(name);
+        let _ = home.write_atomic(&lock, &path, &seal_bytes(payload), false);
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -4,14 +4,41 @@
 
 use std::time::SystemTime;
 
-use sequoia_openpgp::policy::{Policy, StandardPolicy};
-use sequoia_openpgp::types::PublicKeyAlgorithm;
+use sequoia_openpgp::policy::{AsymmetricAlgorithm, HashAlgoSecurity, Policy, StandardPolicy};
+use sequoia_openpgp::types::{HashAlgorithm, PublicKeyAlgorithm, SymmetricAlgorithm};
 use sequoia_openpgp::Cert;
 
 /// Sequoia's standard policy, judged at `now`: the algorithm cut-off dates
 /// (SHA-1 and the like) apply as of that moment.
 pub(crate) fn policy(now: SystemTime) -> StandardPolicy<'static> {
     StandardPolicy::at(now)
+}
+
+/// The first moment after `now` at which [`policy`] judges anything
+/// differently: its next algorithm cut-off (and, for revocations, a
+/// cut-off plus the revocation tolerance). Results computed under the
+/// policy (validity snapshots) are kept until then at most.
+pub(crate) fn policy_changes_after(now: SystemTime) -> Option<SystemTime> {
+    let p = policy(now);
+    let tolerance: std::time::Duration = p.get_hash_revocation_tolerance().into();
+    let hashes = HashAlgorithm::variants().flat_map(|h| {
+        [
+            HashAlgoSecurity::CollisionResistance,
+            HashAlgoSecurity::SecondPreImageResistance,
+        ]
+        .map(|sec| p.hash_cutoff(h, sec))
+    });
+    let cutoffs: Vec<SystemTime> = hashes
+        .chain(AsymmetricAlgorithm::variants().map(|a| p.asymmetric_algo_cutoff(a)))
+        .chain(SymmetricAlgorithm::variants().map(|s| p.symmetric_algo_cutoff(s)))
+        .flatten()
+        .collect();
+    cutoffs
+        .iter()
+        .copied()
+        .chain(cutoffs.iter().map(|t| *t + tolerance))
+        .filter(|t| *t > now)
+        .min()
 }
 
 #[allow(deprecated)] // RSASign is deprecated for new keys, but old keys still use it.

@@ -234,6 +234,35 @@ impl KeyringIndex {
         Some(index)
     }
 
+    /// Where each certificate of a keyring file with these `bytes` (whose
+    /// SHA-256 is `digest`) starts and ends, and the fingerprint it must
+    /// have: when the index was written for exactly these bytes and its
+    /// spans tile them from first byte to last. For parsing in parallel;
+    /// the caller still checks every fingerprint.
+    pub(crate) fn tiling(
+        home: &Home,
+        bytes: &[u8],
+        digest: &str,
+    ) -> Option<Vec<(std::ops::Range<usize>, String)>> {
+        let index: KeyringIndex = cache_file::load(home, INDEX_FILE)?;
+        if index.keyring.sha256.as_deref() != Some(digest)
+            || index.fingerprints.len() != index.spans.len()
+        {
+            return None;
+        }
+        let mut next = 0usize;
+        let mut out = Vec::with_capacity(index.spans.len());
+        for (&(offset, len), fpr) in index.spans.iter().zip(index.fingerprints) {
+            let (offset, len) = (usize::try_from(offset).ok()?, usize::try_from(len).ok()?);
+            if offset != next {
+                return None;
+            }
+            next = offset.checked_add(len)?;
+            out.push((offset..next, fpr));
+        }
+        (next == bytes.len()).then_some(out)
+    }
+
     /// Every span inside the file, every reference to a span that exists.
     fn is_consistent(&self) -> bool {
         let len = self.keyring.len;

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::Path;
+use std::time::SystemTime;
 
 use anyhow::{bail, Context, Result};
 use openpgp::cert::prelude::*;
@@ -29,8 +30,13 @@ pub(crate) struct Keyring {
     /// Key ID of every primary key and subkey, for finding a signature's issuer.
     by_key_id: HashMap<KeyID, Vec<Fingerprint>>,
     own: BTreeSet<Fingerprint>,
-    /// SHA-256 of `keyring.pgp` as loaded: the key of caches derived from it.
+    /// SHA-256 of `keyring.pgp` as loaded (or last saved): the key of caches
+    /// derived from it.
     digest: String,
+    /// SHA-256 of `keyring.pgp` as loaded, and the certificates changed in
+    /// memory since: what lets the network be updated instead of rebuilt.
+    loaded_digest: String,
+    changed: BTreeSet<Fingerprint>,
     /// Own keys imported since loading, written by [`Keyring::save`].
     pending_secrets: Vec<Cert>,
     /// keyring.pgp's metadata, taken before its bytes were read.
@@ -60,11 +66,16 @@ impl Keyring {
         };
         let path = home.keyring_path();
         keyring.loaded_stamp = FileStamp::of(&path);
+        // The whole keyring is about to be checked: recall earlier checks.
+        crate::keys::sig_cache::restore(home);
         if path.exists() {
             let bytes = fs::read(&path).map_err(|e| damaged(&path, e.into()))?;
             keyring.digest = digest_of(&bytes);
-            for cert in CertParser::from_bytes(&bytes).map_err(|e| damaged(&path, e))? {
-                keyring.insert(cert.map_err(|e| damaged(&path, e))?);
+            keyring.loaded_digest = keyring.digest.clone();
+            for cert in
+                parse_keyring(home, &bytes, &keyring.digest).map_err(|e| damaged(&path, e))?
+            {
+                keyring.insert(cert);
             }
         }
         if let Some(missing) = keyring.own.iter().find(|f| !keyring.certs.contains_key(*f)) {
@@ -91,6 +102,19 @@ impl Keyring {
         self.digest.clone()
     }
 
+    /// The digest of the keyring as loaded, and the certificates changed
+    /// (added, merged, replaced) since: this keyring is that one with those
+    /// certificates changed.
+    pub(crate) fn changes_since_load(&self) -> (&str, &BTreeSet<Fingerprint>) {
+        (&self.loaded_digest, &self.changed)
+    }
+
+    /// Whether `digest()` describes the certificates in memory: false
+    /// between a change and the save that writes it.
+    pub(crate) fn is_saved(&self) -> bool {
+        self.changed.is_empty() || self.digest != self.loaded_digest
+    }
+
     pub(crate) fn own_keys(&self) -> &BTreeSet<Fingerprint> {
         &self.own
     }
@@ -107,14 +131,21 @@ impl Keyring {
         })
     }
 
+    /// Every certificate holding a key named by any of `issuers` (a key ID
+    /// may be shared).
+    pub(crate) fn candidates(&self, issuers: &[KeyHandle]) -> Vec<&Cert> {
+        issuers
+            .iter()
+            .filter_map(|handle| self.by_key_id.get(&KeyID::from(handle)))
+            .flatten()
+            .filter_map(|f| self.certs.get(f))
+            .collect()
+    }
+
     /// Looks a certificate up by full fingerprint (of the primary key or a
     /// subkey) or by key ID, as a user types it.
     pub(crate) fn lookup(&self, query: &str) -> Result<&Cert> {
-        let handle: KeyHandle = query
-            .replace(' ', "")
-            .parse()
-            .with_context(|| format!("{query:?} is not a fingerprint or key ID"))?;
-        self.find_issuer(&[handle])
+        self.find_issuer(&[key_query(query)?])
             .with_context(|| format!("no key {query} in the keyring"))
     }
 
@@ -152,7 +183,7 @@ impl Keyring {
             match self.certs.get(&fpr) {
                 None => {
                     summary.new.push(fpr);
-                    self.insert(public);
+                    self.update(public);
                 }
                 Some(old) => {
                     let merged = old.clone().merge_public(public)?;
@@ -160,7 +191,7 @@ impl Keyring {
                         summary.unchanged.push(fpr);
                     } else {
                         summary.updated.push(fpr);
-                        self.insert(merged);
+                        self.update(merged);
                     }
                 }
             }
@@ -174,7 +205,7 @@ impl Keyring {
             let (merged, changed) = cert.insert_packets(rev)?;
             if changed {
                 summary.updated.push(fpr);
-                self.insert(merged);
+                self.update(merged);
             } else {
                 summary.unchanged.push(fpr);
             }
@@ -247,8 +278,43 @@ impl Keyring {
         );
     }
 
-    /// Replaces a certificate with an updated version of itself.
+    /// The first moment after `now` at which a signature in the keyring
+    /// comes into effect (a future creation time) or expires, or a key
+    /// expires: validity computed at `now` may change then, and not before
+    /// (with the crypto policy's own cut-offs, `crypto::policy_changes_after`).
+    pub(crate) fn next_event_after(&self, now: SystemTime) -> Option<SystemTime> {
+        fn events(sig: &Signature, key_created: SystemTime) -> [Option<SystemTime>; 3] {
+            [
+                sig.signature_creation_time(),
+                sig.signature_expiration_time(),
+                sig.key_validity_period().map(|p| key_created + p),
+            ]
+        }
+        let mut next: Option<SystemTime> = None;
+        for cert in self.certs.values() {
+            let created = cert.primary_key().key().creation_time();
+            let uid_sigs = cert.userids().flat_map(|u| u.bundle().signatures());
+            let key_sigs = cert.keys().flat_map(|k| {
+                k.bundle()
+                    .signatures()
+                    .map(move |s| (s, k.key().creation_time()))
+            });
+            let times = uid_sigs
+                .map(|s| (s, created))
+                .chain(key_sigs)
+                .flat_map(|(s, created)| events(s, created))
+                .flatten()
+                .filter(|t| *t > now);
+            for t in times {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        }
+        next
+    }
+
+    /// Adds a certificate, or replaces one with an updated version of itself.
     pub(crate) fn update(&mut self, cert: Cert) {
+        self.changed.insert(cert.fingerprint());
         self.insert(cert);
     }
 
@@ -264,10 +330,24 @@ impl Keyring {
     }
 }
 
+/// A key named as a user types it: a fingerprint or key ID, spaces allowed.
+fn key_query(query: &str) -> Result<KeyHandle> {
+    query
+        .replace(' ', "")
+        .parse()
+        .with_context(|| format!("{query:?} is not a fingerprint or key ID"))
+}
+
 /// Finds the certificate that issued a signature. Errors mean the keyring
 /// could not be read: never to be mistaken for "no such key".
 pub(crate) trait IssuerLookup: Sync {
     fn issuer_cert(&self, issuers: &[KeyHandle]) -> Result<Option<Cert>>;
+
+    /// [`Keyring::lookup`] through this lookup.
+    fn lookup(&self, query: &str) -> Result<Cert> {
+        self.issuer_cert(&[key_query(query)?])?
+            .with_context(|| format!("no key {query} in the keyring"))
+    }
 }
 
 impl IssuerLookup for Keyring {
@@ -339,6 +419,27 @@ fn check_own_keys_present(home: &Home) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The certificates in keyring.pgp's `bytes`: in parallel, one per
+/// span, when the index was written for exactly these bytes (each span must
+/// parse to the one certificate the index names), else in one pass.
+fn parse_keyring(home: &Home, bytes: &[u8], digest: &str) -> Result<Vec<Cert>> {
+    use rayon::prelude::*;
+    if let Some(tiling) = KeyringIndex::tiling(home, bytes, digest) {
+        let parsed: Option<Vec<Cert>> = tiling
+            .par_iter()
+            .map(|(span, fpr)| {
+                Cert::from_bytes(&bytes[span.clone()])
+                    .ok()
+                    .filter(|c| c.fingerprint().to_hex() == *fpr)
+            })
+            .collect();
+        if let Some(certs) = parsed {
+            return Ok(certs);
+        }
+    }
+    CertParser::from_bytes(bytes)?.collect()
 }
 
 fn digest_of(bytes: &[u8]) -> String {

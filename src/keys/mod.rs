@@ -6,4 +6,5 @@ pub(crate) mod crypto;
 pub(crate) mod home;
 pub(crate) mod index;
 pub(crate) mod keyring;
+pub(crate) mod sig_cache;
 pub(crate) mod signing;

@@ -10,7 +10,7 @@ use openpgp::{Cert, Fingerprint};
 use sequoia_openpgp as openpgp;
 
 use crate::keys::crypto::display_user_id;
-use crate::keys::keyring::Keyring;
+use crate::keys::keyring::IssuerLookup;
 use crate::trust::wot::{CertValidity, UserIdValidity, WebOfTrust, MAX_DEPTH};
 use crate::trust::TrustLevel;
 
@@ -47,12 +47,15 @@ pub(crate) struct Hop {
     pub(crate) depth: usize,
 }
 
+/// `certs` finds the certificates the explanation names (through the
+/// keyring index: only those are parsed); an error there is an error of the
+/// whole explanation, never "not in your keyring".
 pub(crate) fn explain(
-    keyring: &Keyring,
+    certs: &dyn IssuerLookup,
     wot: &WebOfTrust,
     cert: &Cert,
     now: SystemTime,
-) -> Explanation {
+) -> anyhow::Result<Explanation> {
     let fpr = cert.fingerprint();
     let validity = wot.cert(&fpr).cloned().unwrap_or_else(|| CertValidity {
         fingerprint: fpr.to_hex(),
@@ -65,39 +68,41 @@ pub(crate) fn explain(
     let user_ids = validity
         .user_ids
         .iter()
-        .map(|u| UserIdExplanation {
-            user_id: u.user_id.clone(),
-            validity: u.validity,
-            depth: u.depth,
-            amount: u.amount,
-            paths: u
-                .certified_by
-                .iter()
-                .map(|i| path_to(keyring, wot, &i.certifier, &u.user_id, &validity, now))
-                .collect(),
-            reasons: reasons(keyring, wot, cert, &validity, u, now),
+        .map(|u| {
+            Ok(UserIdExplanation {
+                user_id: u.user_id.clone(),
+                validity: u.validity,
+                depth: u.depth,
+                amount: u.amount,
+                paths: u
+                    .certified_by
+                    .iter()
+                    .map(|i| path_to(certs, wot, &i.certifier, &u.user_id, &validity, now))
+                    .collect::<anyhow::Result<_>>()?,
+                reasons: reasons(certs, wot, cert, &validity, u, now)?,
+            })
         })
-        .collect();
-    Explanation {
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Explanation {
         fingerprint: validity.fingerprint.clone(),
         owner_trust: validity.owner_trust,
         validity: validity.validity,
         revoked: validity.revoked,
         expired: validity.expired,
         user_ids,
-    }
+    })
 }
 
 /// The chain root → … → `introducer` → target, following each introducer's
 /// own strongest certifier down to depth 0.
 fn path_to(
-    keyring: &Keyring,
+    certs: &dyn IssuerLookup,
     wot: &WebOfTrust,
     introducer: &str,
     target_uid: &str,
     target: &CertValidity,
     now: SystemTime,
-) -> Vec<Hop> {
+) -> anyhow::Result<Vec<Hop>> {
     let mut chain = Vec::new();
     let mut current = introducer.to_string();
     while let Some(c) = current
@@ -107,11 +112,12 @@ fn path_to(
     {
         let best = best_user_id(c);
         let depth = best.and_then(|u| u.depth).unwrap_or(0);
+        let fpr: Fingerprint = current.parse().expect("parsed above");
         chain.push(Hop {
             fingerprint: c.fingerprint.clone(),
-            user_id: keyring
-                .get(&current.parse().expect("parsed above"))
-                .and_then(|cert| display_user_id(cert, &crate::keys::crypto::policy(now), now)),
+            user_id: certs
+                .issuer_cert(&[fpr.into()])?
+                .and_then(|cert| display_user_id(&cert, &crate::keys::crypto::policy(now), now)),
             role: if depth == 0 {
                 TrustLevel::Ultimate
             } else {
@@ -138,7 +144,7 @@ fn path_to(
         amount: 0,
         depth,
     });
-    chain
+    Ok(chain)
 }
 
 fn best_user_id(c: &CertValidity) -> Option<&UserIdValidity> {
@@ -149,16 +155,16 @@ fn best_user_id(c: &CertValidity) -> Option<&UserIdValidity> {
 }
 
 fn reasons(
-    keyring: &Keyring,
+    certs: &dyn IssuerLookup,
     wot: &WebOfTrust,
     cert: &Cert,
     validity: &CertValidity,
     uid: &UserIdValidity,
     now: SystemTime,
-) -> Vec<String> {
+) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     if uid.validity >= TrustLevel::Full {
-        return out;
+        return Ok(out);
     }
     if validity.revoked {
         out.push(
@@ -180,12 +186,12 @@ fn reasons(
     }
     let policy = crate::keys::crypto::policy(now);
     let Some(ua) = cert.userids().find(|u| u.userid() == &uid.raw) else {
-        return out;
+        return Ok(out);
     };
     let mut any = false;
     for sig in ua.certifications() {
         any = true;
-        let Some(certifier) = keyring.find_issuer(&sig.get_issuers()) else {
+        let Some(certifier) = certs.issuer_cert(&sig.get_issuers())? else {
             let who = sig
                 .get_issuers()
                 .first()
@@ -195,6 +201,7 @@ fn reasons(
             continue;
         };
         let cf = certifier.fingerprint();
+        let certifier = &certifier;
         let name = display_user_id(certifier, &policy, now).unwrap_or_default();
         let who = format!("{} {name}", cf.to_hex());
         if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
@@ -244,7 +251,7 @@ fn reasons(
     if out.is_empty() && uid.validity < TrustLevel::Full {
         out.push("no path from your trust roots reaches it".into());
     }
-    out
+    Ok(out)
 }
 
 impl Explanation {

@@ -2,11 +2,15 @@
 //!
 //! Checking every certification signature is by far the most expensive part
 //! of the web of trust (Debian's keyring: ~42,000 certifications, seconds of
-//! RSA). sequoia-wot's own result of that work — certificate synopses and
-//! valid certifications — is written to `HOME/cache/network.json`, keyed by
-//! the SHA-256 of `keyring.pgp`. Any change to the keyring changes the key;
-//! the cache is also redone once a day, since validity depends on the time.
-//! The cache is an optimisation only: delete it and nothing changes but speed.
+//! RSA). Two caches make it cheap: sequoia's signature verification cache
+//! (`keys::sig_cache`), so a changed keyring re-checks only the signatures
+//! it has not checked before, and sequoia-wot's result — certificate
+//! synopses and valid certifications — in `HOME/cache/network.json`, keyed
+//! by the SHA-256 of `keyring.pgp` and kept until the first moment its
+//! result could change (a signature or key expiring or coming into effect,
+//! a crypto-policy cut-off): never for a fixed age, so no hook call pays for
+//! a rebuild just because a day has passed.
+//! Both are optimisations only: delete them and nothing changes but speed.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,20 +22,25 @@ use sequoia_wot::store::{Backend, CertStore, Store};
 use sequoia_wot::{CertSynopsis, Certification, Depth, RevocationStatus, UserIDSynopsis};
 use serde::{Deserialize, Serialize};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use openpgp::packet::Signature;
+use openpgp::{Cert, KeyID};
 
 use crate::keys::cache_file;
 use crate::keys::home::Home;
 use crate::keys::keyring::Keyring;
+use crate::model::{hex, unhex};
 
-pub(crate) const FORMAT: u32 = 1;
-/// How long a validated network may be reused.
-pub(crate) const MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const FORMAT: u32 = 2;
 
 /// The validated network: what sequoia-wot needs to answer queries.
 pub(crate) struct Network {
     pub(crate) certs: Vec<CertSynopsis>,
     pub(crate) certifications: Vec<Certification>,
+    /// Until when (exclusive) this network, and validity computed from it,
+    /// hold: `None` when nothing in the keyring or the policy changes.
+    pub(crate) valid_until: Option<SystemTime>,
 }
 
 impl Network {
@@ -47,33 +56,134 @@ impl Network {
             .iter()
             .flat_map(|s| store.third_party_certifications_of(&s.fingerprint()))
             .collect();
-        Ok(Network {
+        let mut network = Network {
             certs,
             certifications,
-        })
+            valid_until: horizon(keyring, now),
+        };
+        network.normalize();
+        Ok(network)
     }
 
-    /// The cached network if it is fresh for this keyring, else a new one,
-    /// which is then cached (when the home exists).
+    /// This network — that of the keyring as it was loaded, still holding at
+    /// `now` — brought up to date with the certificates `changed` since, by
+    /// looking again only at what can differ: the changed certificates, and
+    /// every certificate holding a signature by one of them (a certification
+    /// counts only if its issuer was valid when it was made, and a new key
+    /// makes its certifications checkable at all). The result equals
+    /// [`Network::build`]'s (the tests below check that).
+    pub(crate) fn update(
+        mut self,
+        keyring: &Keyring,
+        changed: &BTreeSet<Fingerprint>,
+        now: SystemTime,
+    ) -> Result<Network> {
+        let changed_ids: HashSet<KeyID> = changed
+            .iter()
+            .map(KeyID::from)
+            .chain(
+                changed
+                    .iter()
+                    .filter_map(|f| keyring.get(f))
+                    .flat_map(|c| c.keys().map(|k| k.key().keyid())),
+            )
+            .collect();
+        let mut affected: BTreeSet<Fingerprint> = changed.clone();
+        for cert in keyring.certs() {
+            let by_changed = signatures_on(cert).any(|sig| {
+                sig.get_issuers()
+                    .iter()
+                    .any(|h| changed_ids.contains(&KeyID::from(h)))
+            });
+            if by_changed {
+                affected.insert(cert.fingerprint());
+            }
+        }
+        // A removed certificate's certifications go with it.
+        for c in &self.certifications {
+            if changed.contains(&c.issuer().fingerprint()) {
+                affected.insert(c.target().fingerprint());
+            }
+        }
+        // Checking them needs them and every possible issuer on them.
+        let mut subset: BTreeMap<Fingerprint, &Cert> = BTreeMap::new();
+        for cert in affected.iter().filter_map(|f| keyring.get(f)) {
+            subset.insert(cert.fingerprint(), cert);
+            for sig in signatures_on(cert) {
+                let issuers = sig.get_issuers();
+                for issuer in keyring.candidates(&issuers) {
+                    subset.insert(issuer.fingerprint(), issuer);
+                }
+            }
+        }
+        let policy = crate::keys::crypto::policy(now);
+        let store = CertStore::from_cert_refs(subset.into_values(), &policy, now)
+            .context("building the web of trust")?;
+        self.certs.retain(|s| !affected.contains(&s.fingerprint()));
+        self.certifications
+            .retain(|c| !affected.contains(&c.target().fingerprint()));
+        for fpr in &affected {
+            if let Ok(synopsis) = store.lookup_synopsis_by_fpr(fpr) {
+                self.certs.push(synopsis);
+                self.certifications
+                    .extend(store.third_party_certifications_of(fpr));
+            }
+        }
+        self.valid_until = horizon(keyring, now);
+        self.normalize();
+        Ok(self)
+    }
+
+    /// One order for the same network, however it was computed
+    /// (sequoia-wot yields synopses in no particular order).
+    fn normalize(&mut self) {
+        self.certs.sort_by_key(|s| s.fingerprint());
+        self.certifications.sort_by(|a, b| {
+            let key = |c: &Certification| {
+                (
+                    c.target().fingerprint(),
+                    c.issuer().fingerprint(),
+                    c.userid().map(|u| u.value().to_vec()),
+                    c.creation_time(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+    }
+
+    /// Whether validity computed from this network at its build time still
+    /// holds at `now`.
+    pub(crate) fn holds_at(&self, now: SystemTime) -> bool {
+        self.valid_until.is_none_or(|t| now < t)
+    }
+
+    /// The cached network if it is for this keyring and still holds, else a
+    /// new one, which is then cached (when the home exists).
     pub(crate) fn load_or_build(
         home: &Home,
         keyring: &Keyring,
         now: SystemTime,
     ) -> Result<Network> {
-        if let Some(network) = cache_file::load::<Cached>(home, "network.json") {
-            let age = now.duration_since(from_secs(network.checked_at)).ok();
-            if network.format == FORMAT
-                && network.keyring_sha256 == keyring.digest()
-                && age.is_some_and(|a| a < MAX_AGE)
-            {
-                if let Ok(n) = network.into_network() {
-                    return Ok(n);
-                }
+        let cached = cache_file::load::<Cached>(home, "network.json")
+            .filter(|c| c.format == FORMAT)
+            .and_then(|c| Some((c.keyring_sha256.clone(), c.into_network().ok()?)))
+            .filter(|(_, n)| n.holds_at(now));
+        let (loaded, changed) = keyring.changes_since_load();
+        let network = match cached {
+            Some((digest, n)) if keyring.is_saved() && digest == keyring.digest() => return Ok(n),
+            Some((digest, n)) if keyring.is_saved() && digest == loaded && !changed.is_empty() => {
+                let network = n.update(keyring, changed, now)?;
+                crate::keys::sig_cache::save_after_partial_pass(home);
+                network
             }
-        }
-        let network = Network::build(keyring, now)?;
-        if keyring.certs().next().is_some() {
-            let cached = Cached::from_network(&network, keyring.digest(), now);
+            _ => {
+                let network = Network::build(keyring, now)?;
+                crate::keys::sig_cache::save_after_full_pass(home);
+                network
+            }
+        };
+        if keyring.is_saved() && keyring.certs().next().is_some() {
+            let cached = Cached::from_network(&network, keyring.digest());
             cache_file::store(home, "network.json", &cached);
         }
         Ok(network)
@@ -84,7 +194,7 @@ impl Network {
 struct Cached {
     format: u32,
     keyring_sha256: String,
-    checked_at: u64,
+    valid_until: Option<u64>,
     certs: Vec<CachedCert>,
     certifications: Vec<CachedCertification>,
 }
@@ -129,7 +239,7 @@ struct CachedCertification {
 }
 
 impl Cached {
-    fn from_network(network: &Network, keyring_sha256: String, now: SystemTime) -> Cached {
+    fn from_network(network: &Network, keyring_sha256: String) -> Cached {
         let index: HashMap<Fingerprint, usize> = network
             .certs
             .iter()
@@ -177,7 +287,7 @@ impl Cached {
         Cached {
             format: FORMAT,
             keyring_sha256,
-            checked_at: secs(now),
+            valid_until: network.valid_until.map(secs),
             certs,
             certifications,
         }
@@ -245,6 +355,7 @@ impl Cached {
         Ok(Network {
             certs,
             certifications,
+            valid_until: self.valid_until.map(from_secs),
         })
     }
 }
@@ -271,39 +382,187 @@ pub(crate) fn secs(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-fn from_secs(s: u64) -> SystemTime {
+pub(crate) fn from_secs(s: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(s)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Until when a network (and validity) computed at `now` holds: the next
+/// event in the keyring or the crypto policy.
+fn horizon(keyring: &Keyring, now: SystemTime) -> Option<SystemTime> {
+    [
+        keyring.next_event_after(now),
+        crate::keys::crypto::policy_changes_after(now),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
 }
 
-fn unhex(s: &str) -> Result<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        bail!("odd-length hex");
+/// Every signature on any component of `cert`.
+fn signatures_on(cert: &Cert) -> impl Iterator<Item = &Signature> {
+    cert.userids()
+        .flat_map(|u| u.bundle().signatures())
+        .chain(cert.keys().flat_map(|k| k.bundle().signatures()))
+        .chain(cert.user_attributes().flat_map(|u| u.bundle().signatures()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openpgp::cert::prelude::*;
+    use openpgp::packet::signature::SignatureBuilder;
+    use openpgp::types::{ReasonForRevocation, SignatureType};
+
+    fn key(name: &str) -> Cert {
+        let (cert, _) = CertBuilder::general_purpose(Some(format!("{name} <{name}@example.org>")))
+            .set_creation_time(UNIX_EPOCH + Duration::from_secs(1_600_000_000))
+            .generate()
+            .unwrap();
+        cert
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).context("bad hex"))
-        .collect()
-}
 
-impl Network {
-    /// The next moment at which something in the network expires or a
-    /// scheduled revocation takes effect: validity may change then.
-    pub(crate) fn next_change(&self, now: SystemTime) -> SystemTime {
-        let soft = |r: RevocationStatus| match r {
-            RevocationStatus::Soft(t) => Some(t),
-            _ => None,
-        };
-        self.certs
-            .iter()
-            .flat_map(|c| [c.expiration_time(), soft(c.revocation_status())])
-            .chain(self.certifications.iter().map(|c| c.expiration_time()))
-            .flatten()
-            .filter(|t| *t > now)
-            .min()
-            .unwrap_or(now + MAX_AGE)
+    /// `certifier`'s certification of `target`'s first user ID, added to `target`.
+    fn certify(certifier: &Cert, target: &Cert) -> Cert {
+        let mut signer = certifier
+            .primary_key()
+            .key()
+            .clone()
+            .parts_into_secret()
+            .unwrap()
+            .into_keypair()
+            .unwrap();
+        let uid = target.userids().next().unwrap().userid().clone();
+        let sig = SignatureBuilder::new(SignatureType::GenericCertification)
+            .set_signature_creation_time(UNIX_EPOCH + Duration::from_secs(1_600_000_100))
+            .unwrap()
+            .sign_userid_binding(&mut signer, target.primary_key().key(), &uid)
+            .unwrap();
+        target.clone().insert_packets(sig).unwrap().0
+    }
+
+    fn public(c: &Cert) -> Cert {
+        c.clone().strip_secret_key_material()
+    }
+
+    fn keyring(certs: &[&Cert]) -> Keyring {
+        let mut k = Keyring::default();
+        for c in certs {
+            k.update(public(c));
+        }
+        k
+    }
+
+    fn same(a: &Network, b: &Network) {
+        let a = serde_json::to_string(&Cached::from_network(a, String::new())).unwrap();
+        let b = serde_json::to_string(&Cached::from_network(b, String::new())).unwrap();
+        assert_eq!(a, b);
+    }
+
+    /// Every kind of change gives, updated, exactly the network a full build
+    /// gives: a new key that certifies what the keyring already holds
+    /// (its certifications were uncheckable before), a revoked introducer,
+    /// a new certification, a new key certified by a known one.
+    #[test]
+    fn an_update_equals_a_full_build() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_650_000_000);
+        let (a, b, c, d, e) = (key("a"), key("b"), key("c"), key("d"), key("e"));
+        let b1 = certify(&a, &b);
+        let c1 = certify(&b, &certify(&e, &c)); // e is not in the keyring yet
+        let before = keyring(&[&a, &b1, &c1]);
+        let base = Network::build(&before, now).unwrap();
+        assert_eq!(
+            base.certifications.len(),
+            2,
+            "a→b and b→c; e→c is uncheckable"
+        );
+
+        let revocation = b
+            .revoke(
+                &mut b
+                    .primary_key()
+                    .key()
+                    .clone()
+                    .parts_into_secret()
+                    .unwrap()
+                    .into_keypair()
+                    .unwrap(),
+                ReasonForRevocation::KeyCompromised,
+                b"",
+            )
+            .unwrap();
+        let b_revoked = b1.clone().insert_packets(revocation).unwrap().0;
+        let d1 = certify(&c, &d);
+        let a1 = certify(&d, &a);
+        let cases: Vec<(&str, Vec<&Cert>, Vec<&Cert>)> = vec![
+            (
+                "the missing issuer arrives",
+                vec![&a, &b1, &c1, &e],
+                vec![&e],
+            ),
+            (
+                "an introducer is revoked",
+                vec![&a, &b_revoked, &c1],
+                vec![&b_revoked],
+            ),
+            ("a new key, certified", vec![&a, &b1, &c1, &d1], vec![&d1]),
+            (
+                "a new key, certifying",
+                vec![&a1, &b1, &c1, &d1],
+                vec![&a1, &d1],
+            ),
+        ];
+        for (what, after, changed) in cases {
+            let after = keyring(&after);
+            let changed: BTreeSet<Fingerprint> = changed.iter().map(|c| c.fingerprint()).collect();
+            let full = Network::build(&after, now).unwrap();
+            let updated = Network::build(&before, now)
+                .unwrap()
+                .update(&after, &changed, now)
+                .unwrap();
+            eprintln!("{what}: {} certifications", full.certifications.len());
+            same(&updated, &full);
+        }
+    }
+
+    /// Issue 11: no fixed age. A network, and validity computed from it,
+    /// holds exactly until the next moment something in it changes: here a
+    /// key's expiry, then a certification dated in the future.
+    #[test]
+    fn a_network_holds_until_the_next_event_in_the_keyring() {
+        let created = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+        let now = created + Duration::from_secs(1000);
+        let expires = created + Duration::from_secs(5000);
+        let (a, _) = CertBuilder::general_purpose(Some("a <a@example.org>"))
+            .set_creation_time(created)
+            .set_validity_period(Duration::from_secs(5000))
+            .generate()
+            .unwrap();
+        let b = key("b");
+        let only_a = keyring(&[&a, &b]);
+        let network = Network::build(&only_a, now).unwrap();
+        assert_eq!(network.valid_until, Some(expires));
+        assert!(network.holds_at(expires - Duration::from_secs(1)));
+        assert!(!network.holds_at(expires));
+
+        // A certification made "later" (created after now) changes validity
+        // when its time comes, before the expiry.
+        let mut signer = b
+            .primary_key()
+            .key()
+            .clone()
+            .parts_into_secret()
+            .unwrap()
+            .into_keypair()
+            .unwrap();
+        let uid = a.userids().next().unwrap().userid().clone();
+        let later = now + Duration::from_secs(100);
+        let sig = SignatureBuilder::new(SignatureType::GenericCertification)
+            .set_signature_creation_time(later)
+            .unwrap()
+            .sign_userid_binding(&mut signer, a.primary_key().key(), &uid)
+            .unwrap();
+        let a1 = a.clone().insert_packets(sig).unwrap().0;
+        let network = Network::build(&keyring(&[&a1, &b]), now).unwrap();
+        assert_eq!(network.valid_until, Some(later));
     }
 }

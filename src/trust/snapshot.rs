@@ -1,8 +1,10 @@
-//! The trust snapshot `verify` reads: every certificate's trust, computed
-//! from the web of trust and cached in `HOME/cache/trust.json` until the home's
-//! inputs change or the next expiry in the network takes effect.
+//! The trust snapshots commands read instead of the keyring: every
+//! certificate's trust (`HOME/cache/trust.json`, for `verify` and the hooks)
+//! and every binding's validity (`HOME/cache/wot.json`, for `key list` and
+//! `trust explain`), computed from the web of trust and kept until the
+//! home's inputs change or the next expiry in the network takes effect.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -14,23 +16,13 @@ use crate::keys::cache_file;
 use crate::keys::home::Home;
 use crate::keys::index::{sha256_hex, FileStamp};
 use crate::keys::keyring::{own_key_fingerprints, Keyring};
-use crate::trust::network::{secs, Network, FORMAT, MAX_AGE};
+use crate::trust::network::{secs, Network, FORMAT};
 use crate::trust::owner_trust::OwnerTrust;
-use crate::trust::wot::WebOfTrust;
+use crate::trust::wot::{CertValidity, WebOfTrust};
 use crate::trust::{TrustLevel, TrustModel};
 
 /// The web of trust of the home's `keyring`, with the validated network
-/// from the cache when it is fresh.
-pub(crate) fn web_of_trust(
-    home: &Home,
-    keyring: &Keyring,
-    now: SystemTime,
-) -> Result<(Network, WebOfTrust)> {
-    let (network, wot, _) = web_of_trust_with_owner_trust(home, keyring, now)?;
-    Ok((network, wot))
-}
-
-/// The same, also returning the owner trust it was computed with.
+/// from the cache when it still holds, and the owner trust it used.
 fn web_of_trust_with_owner_trust(
     home: &Home,
     keyring: &Keyring,
@@ -52,14 +44,43 @@ impl TrustModel for KeyTrust {
     }
 }
 
+/// The two snapshots: `trust.json` (each key's trust, small, for `verify`
+/// and the hooks) and `wot.json` (every binding's validity with its
+/// introducers, for `key list` and `trust explain`). Both are computed
+/// together, from the same inputs, and carry the same stamps.
+const TRUST_FILE: &str = "trust.json";
+const WOT_FILE: &str = "wot.json";
+
 #[derive(Serialize, Deserialize)]
-struct CachedTrust {
+struct Cached<T> {
     format: u32,
     stamps: Stamps,
-    /// The snapshot is stale from here on: a day at most, or the next
-    /// moment a certificate or certification in the keyring expires.
-    valid_until: u64,
-    key_trust: BTreeMap<String, TrustLevel>,
+    /// The snapshot is stale from here on (seconds since the epoch): the
+    /// next moment anything in the keyring or the crypto policy changes
+    /// what validity is (`Network::valid_until`); `None`: never.
+    valid_until: Option<u64>,
+    body: T,
+}
+
+impl<T: Serialize + serde::de::DeserializeOwned> Cached<T> {
+    /// The cached body if it was computed from the home's current inputs and
+    /// still holds at `now`. A copy of the home (same content, other inodes)
+    /// is restamped, if the home can take it, so the next call needs no hash.
+    fn load(home: &Home, name: &str, stamps: &Stamps, now: SystemTime) -> Option<T> {
+        let mut cached: Cached<T> = cache_file::load(home, name)?;
+        let fresh = cached.format == FORMAT
+            && cached.valid_until.is_none_or(|t| secs(now) < t)
+            && cached.stamps.describe(stamps, home);
+        if !fresh {
+            return None;
+        }
+        let restamped = cached.stamps.restamped(stamps);
+        if cached.stamps != restamped {
+            cached.stamps = restamped;
+            cache_file::store(home, name, &cached);
+        }
+        Some(cached.body)
+    }
 }
 
 /// Which versions of the home's inputs a trust snapshot was computed from.
@@ -118,60 +139,88 @@ impl Stamps {
 
 impl KeyTrust {
     /// The cached snapshot when it matches the home's keyring, owner trust
-    /// and own keys and has not expired; else computed afresh and cached.
+    /// and own keys and still holds; else computed afresh and cached.
     pub(crate) fn load(home: &Home, now: SystemTime) -> Result<KeyTrust> {
         let stamps = Stamps::now(home)?;
-        let cached = cache_file::load::<CachedTrust>(home, "trust.json");
-        if let Some(mut cached) = cached {
-            if cached.format == FORMAT
-                && secs(now) < cached.valid_until
-                && cached.stamps.describe(&stamps, home)
-            {
-                let map = cached
-                    .key_trust
-                    .iter()
-                    .filter_map(|(f, l)| Some((f.parse().ok()?, *l)))
-                    .collect();
-                if cached.stamps != cached.stamps.restamped(&stamps) {
-                    // A copied home: restamp so the next call needs no hashing.
-                    cached.stamps = cached.stamps.restamped(&stamps);
-                    cache_file::store(home, "trust.json", &cached);
-                }
-                return Ok(KeyTrust(map));
-            }
+        if let Some(body) =
+            Cached::<BTreeMap<String, TrustLevel>>::load(home, TRUST_FILE, &stamps, now)
+        {
+            let map = body
+                .iter()
+                .filter_map(|(f, l)| Some((f.parse().ok()?, *l)))
+                .collect();
+            return Ok(KeyTrust(map));
         }
-        Self::build(home, &Keyring::load(home)?, stamps, now)
+        Ok(build(home, &Keyring::load(home)?, stamps, now)?.0)
     }
+}
 
-    /// Computes and caches the snapshot for `keyring`, the home's keyring
-    /// as it was when `stamps` were taken (loaded after, or just saved).
-    pub(crate) fn build(
-        home: &Home,
-        keyring: &Keyring,
-        stamps: Stamps,
-        now: SystemTime,
-    ) -> Result<KeyTrust> {
-        let (network, wot, owner_trust) = web_of_trust_with_owner_trust(home, keyring, now)?;
-        // Record what the snapshot was computed from: these very bytes.
-        let mut stamps = stamps;
-        stamps.keyring = stamps.keyring.map(|s| s.with_sha256(&keyring.digest()));
-        stamps.owner_trust = match (stamps.owner_trust, owner_trust.digest()) {
-            (Some(s), Some(d)) => Some(s.with_sha256(d)),
-            (s, _) => s,
-        };
-        let map: HashMap<Fingerprint, TrustLevel> = keyring
-            .certs()
-            .map(|c| (c.fingerprint(), wot.key_trust(&c.fingerprint())))
-            .collect();
-        if stamps.keyring.is_some() {
-            let cached = CachedTrust {
-                format: FORMAT,
-                stamps,
-                valid_until: secs(network.next_change(now).min(now + MAX_AGE)),
-                key_trust: map.iter().map(|(f, l)| (f.to_hex(), *l)).collect(),
-            };
-            cache_file::store(home, "trust.json", &cached);
+/// Every binding's validity and the user's own keys, as `key list` and
+/// `trust explain` show them: from `wot.json` when it matches the home,
+/// else computed (and cached).
+pub(crate) fn validity(home: &Home, now: SystemTime) -> Result<Validity> {
+    let stamps = Stamps::now(home)?;
+    if let Some(body) = Cached::<Vec<CertValidity>>::load(home, WOT_FILE, &stamps, now) {
+        if let Ok(wot) = WebOfTrust::from_certs(body) {
+            return Ok(Validity {
+                own_keys: own_key_fingerprints(home)?,
+                wot,
+            });
         }
-        Ok(KeyTrust(map))
     }
+    let keyring = Keyring::load(home)?;
+    let (_, wot) = build(home, &keyring, stamps, now)?;
+    Ok(Validity {
+        own_keys: keyring.own_keys().clone(),
+        wot,
+    })
+}
+
+/// What [`validity`] returns.
+pub(crate) struct Validity {
+    pub(crate) own_keys: BTreeSet<Fingerprint>,
+    pub(crate) wot: WebOfTrust,
+}
+
+/// Computes and caches both snapshots for `keyring`, the home's keyring as
+/// it was when `stamps` were taken (loaded after, or just saved).
+pub(crate) fn build(
+    home: &Home,
+    keyring: &Keyring,
+    stamps: Stamps,
+    now: SystemTime,
+) -> Result<(KeyTrust, WebOfTrust)> {
+    let (network, wot, owner_trust) = web_of_trust_with_owner_trust(home, keyring, now)?;
+    // Record what the snapshot was computed from: these very bytes.
+    let mut stamps = stamps;
+    stamps.keyring = stamps.keyring.map(|s| s.with_sha256(&keyring.digest()));
+    stamps.owner_trust = match (stamps.owner_trust, owner_trust.digest()) {
+        (Some(s), Some(d)) => Some(s.with_sha256(d)),
+        (s, _) => s,
+    };
+    let map: HashMap<Fingerprint, TrustLevel> = keyring
+        .certs()
+        .map(|c| (c.fingerprint(), wot.key_trust(&c.fingerprint())))
+        .collect();
+    if stamps.keyring.is_some() {
+        let valid_until = network.valid_until.map(secs);
+        let trust = Cached {
+            format: FORMAT,
+            stamps: stamps.clone(),
+            valid_until,
+            body: map
+                .iter()
+                .map(|(f, l)| (f.to_hex(), *l))
+                .collect::<BTreeMap<_, _>>(),
+        };
+        cache_file::store(home, TRUST_FILE, &trust);
+        let validity = Cached {
+            format: FORMAT,
+            stamps,
+            valid_until,
+            body: wot.certs().cloned().collect::<Vec<_>>(),
+        };
+        cache_file::store(home, WOT_FILE, &validity);
+    }
+    Ok((KeyTrust(map), wot))
 }

@@ -31,6 +31,7 @@ use sequoia_wot::store::SynopsisSlice;
 use sequoia_wot::{
     CertSynopsis, Certification, NetworkBuilder, Root, Roots, FULLY_TRUSTED, PARTIALLY_TRUSTED,
 };
+use serde::{Deserialize, Serialize};
 
 use crate::keys::keyring::Keyring;
 use crate::trust::network::Network;
@@ -81,14 +82,15 @@ fn amount_of(level: TrustLevel) -> Option<usize> {
 }
 
 /// One certifier's contribution to a user ID's validity.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Introduction {
     pub(crate) certifier: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct UserIdValidity {
     /// The exact user ID, which need not be UTF-8.
+    #[serde(with = "user_id_as_hex")]
     pub(crate) raw: UserID,
     pub(crate) user_id: String,
     pub(crate) validity: TrustLevel,
@@ -100,7 +102,7 @@ pub(crate) struct UserIdValidity {
     pub(crate) certified_by: Vec<Introduction>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct CertValidity {
     pub(crate) fingerprint: String,
     pub(crate) owner_trust: TrustLevel,
@@ -348,6 +350,15 @@ impl WebOfTrust {
         Ok(WebOfTrust { certs })
     }
 
+    /// A web of trust as [`WebOfTrust::certs`] listed it (from the cache).
+    pub(crate) fn from_certs(certs: Vec<CertValidity>) -> Result<WebOfTrust> {
+        let certs = certs
+            .into_iter()
+            .map(|c| Ok((c.fingerprint.parse()?, c)))
+            .collect::<Result<_>>()?;
+        Ok(WebOfTrust { certs })
+    }
+
     pub(crate) fn cert(&self, fpr: &Fingerprint) -> Option<&CertValidity> {
         self.certs.get(fpr)
     }
@@ -380,4 +391,21 @@ fn is_revoked(s: &CertSynopsis) -> bool {
 
 fn is_expired(s: &CertSynopsis, now: SystemTime) -> bool {
     s.expiration_time().is_some_and(|t| t <= now)
+}
+
+/// User IDs in cache files: hex, since they need not be UTF-8.
+mod user_id_as_hex {
+    use sequoia_openpgp::packet::UserID;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(uid: &UserID, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::model::hex(uid.value()))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UserID, D::Error> {
+        let hex = String::deserialize(d)?;
+        crate::model::unhex(&hex)
+            .map(UserID::from)
+            .map_err(serde::de::Error::custom)
+    }
 }
