@@ -31,11 +31,14 @@ gpgq --quick-generate-key "Own Key <own@example.org>" ed25519 sign,cert never
 own=$(gpg --batch --with-colons --list-keys own@example.org | awk -F: '/^fpr/ {print $10; exit}')
 gpgq --export-secret-keys "$own" > "$work/own.sec"
 "$bin" key import "$work/own.sec" >/dev/null
+# The five most prolific certifiers among the keys still usable (neither
+# expired nor revoked: this keyring is from 2022).
 gpg --batch --with-colons --list-sigs 2>/dev/null | awk -F: '
-  $1 == "pub" { key = $5; self[key] = 1 } $1 == "sub" { self[$5] = 1 }
+  $1 == "pub" { key = $5; self[key] = 1; usable[key] = ($2 !~ /[erdi]/) }
+  $1 == "sub" { self[$5] = 1 }
   $1 == "fpr" && !(key in fpr) { fpr[key] = $10 }
   $1 == "sig" && !($5 in self) { n[$5]++ }
-  END { for (k in n) if (k in fpr) print n[k], fpr[k] }' | sort -rn | head -5 |
+  END { for (k in n) if ((k in fpr) && usable[k]) print n[k], fpr[k] }' | sort -rn | head -5 |
   awk '{ print $2 }' > "$work/roots"
 "$bin" key list --json > "$work/keys.json"
 while read -r fpr; do
@@ -59,14 +62,19 @@ gpgq --export-secret-keys "$author" > "$work/author.sec"
 export GNUPGHOME=$work/gpg
 row "import one key into it" "$(measure gpg --batch --quiet --import "$work/author.asc")" \
   "$(measure "$bin" key import "$work/author.asc")"
-row "certify it" "$(measure gpgq --default-key "$own" --quick-lsign-key "$author")" \
+row "certify it" "$(measure gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --default-key "$own" --quick-lsign-key "$author")" \
   "$(measure "$bin" key certify "$author" "New Author <author@example.org>")"
 row "validity of every binding" "$g_check" "$(measure "$bin" key list --json)"
 row "key list" "$(measure gpg --batch --list-keys)" "$(measure "$bin" key list)"
 first=$(head -1 "$work/roots")
 row "trust explain (gpg: list one key)" "$(measure gpg --batch --list-keys "$first")" \
   "$(measure "$bin" trust explain "$first")"
-row "key list, RUST_BACKTRACE=1" "-" "$(measure env RUST_BACKTRACE=1 "$bin" key list)"
+export GNUPGHOME=$work/gpg-author
+gpgq --quick-generate-key "Another Author <another@example.org>" ed25519 sign,cert 1y
+gpg --batch --armor --export another@example.org > "$work/another.asc"
+export GNUPGHOME=$work/gpg
+row "import one key, RUST_BACKTRACE=1" "-" "$(measure env RUST_BACKTRACE=1 "$bin" key import "$work/another.asc")"
 
 # A package signed by the new author.
 "$bin" --home "$work/author-home" key import "$work/author.sec" >/dev/null

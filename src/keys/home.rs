@@ -110,10 +110,22 @@ impl Home {
     /// after staging changes nothing.
     pub(crate) fn stage(
         &self,
-        _lock: &WriteLock,
+        lock: &WriteLock,
         path: &Path,
         bytes: &[u8],
         private: bool,
+    ) -> Result<Staged> {
+        self.stage_with(lock, path, private, |out| Ok(out.write_all(bytes)?))
+    }
+
+    /// [`Home::stage`] for content that `write` streams (a keyring too big
+    /// to hold twice in memory).
+    pub(crate) fn stage_with(
+        &self,
+        _lock: &WriteLock,
+        path: &Path,
+        private: bool,
+        write: impl FnOnce(&mut dyn Write) -> Result<()>,
     ) -> Result<Staged> {
         let dir = path.parent().context("path without a parent")?;
         if private {
@@ -132,8 +144,8 @@ impl Home {
             tmp.as_file()
                 .set_permissions(fs::Permissions::from_mode(0o644))?;
         }
-        tmp.write_all(bytes)
-            .and_then(|()| tmp.as_file().sync_all())
+        write(&mut tmp)
+            .and_then(|()| Ok(tmp.as_file().sync_all()?))
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(Staged {
             tmp,

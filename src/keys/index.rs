@@ -135,12 +135,12 @@ pub(crate) struct KeyringIndex {
 }
 
 #[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
 }
 
 #[cfg(windows)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     let mut done = 0;
     while done < buf.len() {
         let n =
@@ -234,14 +234,14 @@ impl KeyringIndex {
         Some(index)
     }
 
-    /// Where each certificate of a keyring file with these `bytes` (whose
+    /// Where each certificate of a keyring file of `file_len` bytes (whose
     /// SHA-256 is `digest`) starts and ends, and the fingerprint it must
     /// have: when the index was written for exactly these bytes and its
     /// spans tile them from first byte to last. For parsing in parallel;
     /// the caller still checks every fingerprint.
     pub(crate) fn tiling(
         home: &Home,
-        bytes: &[u8],
+        file_len: u64,
         digest: &str,
     ) -> Option<Vec<(std::ops::Range<usize>, String)>> {
         let index: KeyringIndex = cache_file::load(home, INDEX_FILE)?;
@@ -260,7 +260,7 @@ impl KeyringIndex {
             next = offset.checked_add(len)?;
             out.push((offset..next, fpr));
         }
-        (next == bytes.len()).then_some(out)
+        (next as u64 == file_len).then_some(out)
     }
 
     /// Every span inside the file, every reference to a span that exists.

@@ -69,11 +69,13 @@ impl Keyring {
         // The whole keyring is about to be checked: recall earlier checks.
         crate::keys::sig_cache::restore(home);
         if path.exists() {
-            let bytes = fs::read(&path).map_err(|e| damaged(&path, e.into()))?;
-            keyring.digest = digest_of(&bytes);
+            let file = fs::File::open(&path).map_err(|e| damaged(&path, e.into()))?;
+            let whole = PositionalReader { file: &file, at: 0 };
+            keyring.digest = crate::keys::index::sha256_hex(whole)
+                .ok_or_else(|| damaged(&path, anyhow::anyhow!("cannot read it")))?;
             keyring.loaded_digest = keyring.digest.clone();
             for cert in
-                parse_keyring(home, &bytes, &keyring.digest).map_err(|e| damaged(&path, e))?
+                parse_keyring(home, &file, &keyring.digest).map_err(|e| damaged(&path, e))?
             {
                 keyring.insert(cert);
             }
@@ -222,14 +224,19 @@ impl Keyring {
     /// are written in full before any of them replaces a file; the keyring
     /// goes first, so a reader never sees an own key missing from it.
     pub(crate) fn save(&mut self, home: &Home, lock: &WriteLock) -> Result<()> {
-        let mut bytes = Vec::new();
         let mut spans = Vec::with_capacity(self.certs.len());
-        for cert in self.certs.values() {
-            let start = bytes.len() as u64;
-            cert.serialize(&mut bytes)?;
-            spans.push((cert, start, bytes.len() as u64 - start));
-        }
-        let mut staged = vec![home.stage(lock, &home.keyring_path(), &bytes, false)?];
+        let mut digest = String::new();
+        let keyring = home.stage_with(lock, &home.keyring_path(), false, |out| {
+            let mut out = Hashing::new(std::io::BufWriter::with_capacity(1 << 16, out));
+            for cert in self.certs.values() {
+                let start = out.written;
+                cert.serialize(&mut out)?;
+                spans.push((cert, start, out.written - start));
+            }
+            digest = out.finish()?;
+            Ok(())
+        })?;
+        let mut staged = vec![keyring];
         for tsk in &self.pending_secrets {
             let mut secret = Vec::new();
             tsk.as_tsk().serialize(&mut secret)?;
@@ -237,7 +244,7 @@ impl Keyring {
         }
         crate::keys::home::commit(staged)?;
         self.pending_secrets.clear();
-        self.digest = digest_of(&bytes);
+        self.digest = digest;
         self.loaded_stamp = FileStamp::of(&home.keyring_path());
         // Derived: a failure here leaves a stale index, which is ignored.
         if let Some(stamp) = self.loaded_stamp.clone() {
@@ -283,33 +290,25 @@ impl Keyring {
     /// expires: validity computed at `now` may change then, and not before
     /// (with the crypto policy's own cut-offs, `crypto::policy_changes_after`).
     pub(crate) fn next_event_after(&self, now: SystemTime) -> Option<SystemTime> {
-        fn events(sig: &Signature, key_created: SystemTime) -> [Option<SystemTime>; 3] {
-            [
-                sig.signature_creation_time(),
-                sig.signature_expiration_time(),
-                sig.key_validity_period().map(|p| key_created + p),
-            ]
-        }
-        let mut next: Option<SystemTime> = None;
-        for cert in self.certs.values() {
-            let created = cert.primary_key().key().creation_time();
-            let uid_sigs = cert.userids().flat_map(|u| u.bundle().signatures());
-            let key_sigs = cert.keys().flat_map(|k| {
-                k.bundle()
-                    .signatures()
-                    .map(move |s| (s, k.key().creation_time()))
-            });
-            let times = uid_sigs
-                .map(|s| (s, created))
-                .chain(key_sigs)
-                .flat_map(|(s, created)| events(s, created))
-                .flatten()
-                .filter(|t| *t > now);
-            for t in times {
-                next = Some(next.map_or(t, |n| n.min(t)));
-            }
-        }
-        next
+        self.certs
+            .values()
+            .flat_map(events_of)
+            .filter(|t| *t > now)
+            .min()
+    }
+
+    /// The certificates with an event (see [`Keyring::next_event_after`])
+    /// in `(after, until]`: what can have changed between the two moments.
+    pub(crate) fn with_events_between(
+        &self,
+        after: SystemTime,
+        until: SystemTime,
+    ) -> BTreeSet<Fingerprint> {
+        self.certs
+            .values()
+            .filter(|c| events_of(c).any(|t| after < t && t <= until))
+            .map(|c| c.fingerprint())
+            .collect()
     }
 
     /// Adds a certificate, or replaces one with an updated version of itself.
@@ -328,6 +327,35 @@ impl Keyring {
         }
         self.certs.insert(fpr, cert);
     }
+}
+
+/// The moments at which something about `cert` starts or stops holding:
+/// every signature's creation and expiration time, and every key expiry a
+/// signature states (whether or not it is the binding in force: a spare
+/// moment only costs a recomputation).
+fn events_of(cert: &Cert) -> impl Iterator<Item = SystemTime> + '_ {
+    fn events(sig: &Signature, key_created: SystemTime) -> [Option<SystemTime>; 3] {
+        [
+            sig.signature_creation_time(),
+            sig.signature_expiration_time(),
+            sig.key_validity_period().map(|p| key_created + p),
+        ]
+    }
+    let created = cert.primary_key().key().creation_time();
+    let uid_sigs = cert
+        .userids()
+        .flat_map(|u| u.bundle().signatures())
+        .chain(cert.user_attributes().flat_map(|u| u.bundle().signatures()))
+        .map(move |s| (s, created));
+    let key_sigs = cert.keys().flat_map(|k| {
+        k.bundle()
+            .signatures()
+            .map(move |s| (s, k.key().creation_time()))
+    });
+    uid_sigs
+        .chain(key_sigs)
+        .flat_map(|(s, created)| events(s, created))
+        .flatten()
 }
 
 /// A key named as a user types it: a fingerprint or key ID, spaces allowed.
@@ -421,16 +449,21 @@ fn check_own_keys_present(home: &Home) -> Result<()> {
     Ok(())
 }
 
-/// The certificates in keyring.pgp's `bytes`: in parallel, one per
-/// span, when the index was written for exactly these bytes (each span must
-/// parse to the one certificate the index names), else in one pass.
-fn parse_keyring(home: &Home, bytes: &[u8], digest: &str) -> Result<Vec<Cert>> {
+/// The certificates in keyring.pgp, open as `file`, whose SHA-256 is
+/// `digest`: in parallel, one per span, when the index was written for
+/// exactly these bytes (each span must parse to the one certificate the
+/// index names), else in one pass. Read in pieces: the file's bytes are
+/// never all in memory beside the certificates parsed from them.
+fn parse_keyring(home: &Home, file: &fs::File, digest: &str) -> Result<Vec<Cert>> {
     use rayon::prelude::*;
-    if let Some(tiling) = KeyringIndex::tiling(home, bytes, digest) {
+    let len = file.metadata()?.len();
+    if let Some(tiling) = KeyringIndex::tiling(home, len, digest) {
         let parsed: Option<Vec<Cert>> = tiling
             .par_iter()
             .map(|(span, fpr)| {
-                Cert::from_bytes(&bytes[span.clone()])
+                let mut bytes = vec![0u8; span.end - span.start];
+                crate::keys::index::read_at(file, &mut bytes, span.start as u64).ok()?;
+                Cert::from_bytes(&bytes)
                     .ok()
                     .filter(|c| c.fingerprint().to_hex() == *fpr)
             })
@@ -439,7 +472,61 @@ fn parse_keyring(home: &Home, bytes: &[u8], digest: &str) -> Result<Vec<Cert>> {
             return Ok(certs);
         }
     }
-    CertParser::from_bytes(bytes)?.collect()
+    let reader = std::io::BufReader::with_capacity(1 << 16, PositionalReader { file, at: 0 });
+    CertParser::from_reader(reader)?.collect()
+}
+
+/// Reads `file` from the start without moving its shared cursor.
+struct PositionalReader<'a> {
+    file: &'a fs::File,
+    at: u64,
+}
+
+impl std::io::Read for PositionalReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.at)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// A writer that hashes (SHA-256) and counts what passes through it.
+struct Hashing<W: std::io::Write> {
+    inner: W,
+    hasher: sha2::Sha256,
+    written: u64,
+}
+
+impl<W: std::io::Write> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            hasher: sha2::Sha256::new(),
+            written: 0,
+        }
+    }
+
+    /// Flushes, and returns the hex SHA-256 of everything written.
+    fn finish(mut self) -> std::io::Result<String> {
+        self.inner.flush()?;
+        Ok(Sha256(self.hasher.finalize().into()).to_hex())
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn digest_of(bytes: &[u8]) -> String {

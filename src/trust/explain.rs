@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use std::time::SystemTime;
 
 use openpgp::policy::{HashAlgoSecurity, Policy};
-use openpgp::{Cert, Fingerprint};
+use openpgp::{Cert, Fingerprint, KeyHandle, KeyID};
 use sequoia_openpgp as openpgp;
+use std::collections::HashMap;
 
-use crate::keys::crypto::display_user_id;
 use crate::keys::keyring::IssuerLookup;
 use crate::trust::wot::{CertValidity, UserIdValidity, WebOfTrust, MAX_DEPTH};
 use crate::trust::TrustLevel;
@@ -77,8 +77,8 @@ pub(crate) fn explain(
                 paths: u
                     .certified_by
                     .iter()
-                    .map(|i| path_to(certs, wot, &i.certifier, &u.user_id, &validity, now))
-                    .collect::<anyhow::Result<_>>()?,
+                    .map(|i| path_to(wot, &i.certifier, &u.user_id, &validity))
+                    .collect(),
                 reasons: reasons(certs, wot, cert, &validity, u, now)?,
             })
         })
@@ -96,13 +96,11 @@ pub(crate) fn explain(
 /// The chain root → … → `introducer` → target, following each introducer's
 /// own strongest certifier down to depth 0.
 fn path_to(
-    certs: &dyn IssuerLookup,
     wot: &WebOfTrust,
     introducer: &str,
     target_uid: &str,
     target: &CertValidity,
-    now: SystemTime,
-) -> anyhow::Result<Vec<Hop>> {
+) -> Vec<Hop> {
     let mut chain = Vec::new();
     let mut current = introducer.to_string();
     while let Some(c) = current
@@ -112,12 +110,9 @@ fn path_to(
     {
         let best = best_user_id(c);
         let depth = best.and_then(|u| u.depth).unwrap_or(0);
-        let fpr: Fingerprint = current.parse().expect("parsed above");
         chain.push(Hop {
             fingerprint: c.fingerprint.clone(),
-            user_id: certs
-                .issuer_cert(&[fpr.into()])?
-                .and_then(|cert| display_user_id(&cert, &crate::keys::crypto::policy(now), now)),
+            user_id: name_of(c),
             role: if depth == 0 {
                 TrustLevel::Ultimate
             } else {
@@ -144,7 +139,15 @@ fn path_to(
         amount: 0,
         depth,
     });
-    Ok(chain)
+    chain
+}
+
+/// How a certificate is named in an explanation: the user ID through which
+/// it is best authenticated, else its first.
+fn name_of(c: &CertValidity) -> Option<String> {
+    best_user_id(c)
+        .or(c.user_ids.first())
+        .map(|u| u.user_id.clone())
 }
 
 fn best_user_id(c: &CertValidity) -> Option<&UserIdValidity> {
@@ -188,21 +191,38 @@ fn reasons(
     let Some(ua) = cert.userids().find(|u| u.userid() == &uid.raw) else {
         return Ok(out);
     };
+    // Certifiers by primary key ID, from the snapshot: a key with hundreds
+    // of certifications is explained without parsing hundreds of
+    // certificates. Only a certifier whose certification did not count for
+    // no visible reason is parsed (`why_not_counted`).
+    let by_key_id: HashMap<KeyID, Fingerprint> = wot
+        .certs()
+        .filter_map(|c| c.fingerprint.parse::<Fingerprint>().ok())
+        .map(|f| (KeyID::from(&f), f))
+        .collect();
     let mut any = false;
     for sig in ua.certifications() {
         any = true;
-        let Some(certifier) = certs.issuer_cert(&sig.get_issuers())? else {
-            let who = sig
-                .get_issuers()
-                .first()
-                .map(|h| h.to_hex())
-                .unwrap_or_else(|| "an unknown key".into());
-            out.push(format!("certified by {who}, which is not in your keyring"));
-            continue;
+        let issuers = sig.get_issuers();
+        let primary = issuers.iter().find_map(|h| match h {
+            KeyHandle::Fingerprint(f) => wot.cert(f).map(|_| f.clone()),
+            KeyHandle::KeyID(id) => by_key_id.get(id).cloned(),
+        });
+        let cf = match primary {
+            Some(f) => f,
+            None => match certs.issuer_cert(&issuers)? {
+                Some(c) => c.fingerprint(),
+                None => {
+                    let who = issuers
+                        .first()
+                        .map(|h| h.to_hex())
+                        .unwrap_or_else(|| "an unknown key".into());
+                    out.push(format!("certified by {who}, which is not in your keyring"));
+                    continue;
+                }
+            },
         };
-        let cf = certifier.fingerprint();
-        let certifier = &certifier;
-        let name = display_user_id(certifier, &policy, now).unwrap_or_default();
+        let name = wot.cert(&cf).and_then(name_of).unwrap_or_default();
         let who = format!("{} {name}", cf.to_hex());
         if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
             out.push(format!(
@@ -239,9 +259,12 @@ fn reasons(
             out.push(format!("certified by {who}, which is {MAX_DEPTH} steps from your keys: too deep (at most {MAX_DEPTH})"));
         } else if !uid.certified_by.iter().any(|i| i.certifier == cf.to_hex()) {
             // A usable introducer, yet its certification did not count: say why.
+            let Some(certifier) = certs.issuer_cert(&issuers)? else {
+                continue;
+            };
             out.push(format!(
                 "certified by {who}, but {}",
-                why_not_counted(sig, certifier, cert, &ua, now)
+                why_not_counted(sig, &certifier, cert, &ua, now)
             ));
         }
     }

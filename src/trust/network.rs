@@ -41,6 +41,8 @@ pub(crate) struct Network {
     /// Until when (exclusive) this network, and validity computed from it,
     /// hold: `None` when nothing in the keyring or the policy changes.
     pub(crate) valid_until: Option<SystemTime>,
+    /// The moment it was computed for.
+    pub(crate) computed_at: SystemTime,
 }
 
 impl Network {
@@ -60,14 +62,17 @@ impl Network {
             certs,
             certifications,
             valid_until: horizon(keyring, now),
+            computed_at: now,
         };
         network.normalize();
         Ok(network)
     }
 
-    /// This network — that of the keyring as it was loaded, still holding at
-    /// `now` — brought up to date with the certificates `changed` since, by
-    /// looking again only at what can differ: the changed certificates, and
+    /// This network — that of the keyring as it was loaded, or of the same
+    /// keyring at an earlier moment with no crypto-policy change since —
+    /// brought up to date for `now` and the certificates `changed` since
+    /// (changed in the keyring, or with an event in between: an expiry, a
+    /// signature coming into effect), by looking again only at what can differ: the changed certificates, and
     /// every certificate holding a signature by one of them (a certification
     /// counts only if its issuer was valid when it was made, and a new key
     /// makes its certifications checkable at all). The result equals
@@ -130,6 +135,7 @@ impl Network {
             }
         }
         self.valid_until = horizon(keyring, now);
+        self.computed_at = now;
         self.normalize();
         Ok(self)
     }
@@ -166,27 +172,56 @@ impl Network {
     ) -> Result<Network> {
         let cached = cache_file::load::<Cached>(home, "network.json")
             .filter(|c| c.format == FORMAT)
-            .and_then(|c| Some((c.keyring_sha256.clone(), c.into_network().ok()?)))
-            .filter(|(_, n)| n.holds_at(now));
-        let (loaded, changed) = keyring.changes_since_load();
+            .and_then(|c| Some((c.keyring_sha256.clone(), c.into_network().ok()?)));
         let network = match cached {
-            Some((digest, n)) if keyring.is_saved() && digest == keyring.digest() => return Ok(n),
-            Some((digest, n)) if keyring.is_saved() && digest == loaded && !changed.is_empty() => {
-                let network = n.update(keyring, changed, now)?;
+            Some((digest, n))
+                if keyring.is_saved() && digest == keyring.digest() && n.holds_at(now) =>
+            {
+                return Ok(n)
+            }
+            Some((digest, n)) if keyring.is_saved() && n.can_update_to(now) => {
+                let (loaded, changed) = keyring.changes_since_load();
+                let mut touched = keyring.with_events_between(n.computed_at, now);
+                if digest == keyring.digest() {
+                    // The same keyring, later: only what the events touched.
+                } else if digest == loaded {
+                    touched.extend(changed.iter().cloned());
+                } else {
+                    return Self::build_and_store(home, keyring, now);
+                }
+                let network = n.update(keyring, &touched, now)?;
                 crate::keys::sig_cache::save_after_partial_pass(home);
                 network
             }
-            _ => {
-                let network = Network::build(keyring, now)?;
-                crate::keys::sig_cache::save_after_full_pass(home);
-                network
-            }
+            _ => return Self::build_and_store(home, keyring, now),
         };
+        network.store(home, keyring);
+        Ok(network)
+    }
+
+    /// A full build, cached.
+    fn build_and_store(home: &Home, keyring: &Keyring, now: SystemTime) -> Result<Network> {
+        let network = Network::build(keyring, now)?;
+        crate::keys::sig_cache::save_after_full_pass(home);
+        network.store(home, keyring);
+        Ok(network)
+    }
+
+    /// Whether [`Network::update`] can bring this network to `now`: no
+    /// crypto-policy cut-off passed since it was computed (a cut-off can
+    /// change any certificate), and `now` is not before it.
+    fn can_update_to(&self, now: SystemTime) -> bool {
+        now >= self.computed_at
+            && crate::keys::crypto::policy_changes_after(self.computed_at).is_none_or(|t| t > now)
+    }
+
+    /// Caches this network of `keyring` (when the home exists and the
+    /// keyring in memory is the one on disk).
+    fn store(&self, home: &Home, keyring: &Keyring) {
         if keyring.is_saved() && keyring.certs().next().is_some() {
-            let cached = Cached::from_network(&network, keyring.digest());
+            let cached = Cached::from_network(self, keyring.digest());
             cache_file::store(home, "network.json", &cached);
         }
-        Ok(network)
     }
 }
 
@@ -195,6 +230,7 @@ struct Cached {
     format: u32,
     keyring_sha256: String,
     valid_until: Option<u64>,
+    computed_at: u64,
     certs: Vec<CachedCert>,
     certifications: Vec<CachedCertification>,
 }
@@ -288,6 +324,7 @@ impl Cached {
             format: FORMAT,
             keyring_sha256,
             valid_until: network.valid_until.map(secs),
+            computed_at: secs(network.computed_at),
             certs,
             certifications,
         }
@@ -356,6 +393,7 @@ impl Cached {
             certs,
             certifications,
             valid_until: self.valid_until.map(from_secs),
+            computed_at: from_secs(self.computed_at),
         })
     }
 }
@@ -564,5 +602,38 @@ mod tests {
         let a1 = a.clone().insert_packets(sig).unwrap().0;
         let network = Network::build(&keyring(&[&a1, &b]), now).unwrap();
         assert_eq!(network.valid_until, Some(later));
+    }
+
+    /// Issue 11: time passing over an event costs an update of what the
+    /// event touches, not a rebuild, and gives what a rebuild gives: an
+    /// expiring introducer, a certification coming into effect.
+    #[test]
+    fn an_update_across_an_event_equals_a_full_build() {
+        let created = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+        let now = created + Duration::from_secs(1000);
+        let (a, _) = CertBuilder::general_purpose(Some("a <a@example.org>"))
+            .set_creation_time(created)
+            .set_validity_period(Duration::from_secs(5000))
+            .generate()
+            .unwrap();
+        let (b, c) = (key("b"), key("c"));
+        let b1 = certify(&a, &b);
+        let mut signer = c.primary_key().key().clone().parts_into_secret().unwrap().into_keypair().unwrap();
+        let uid = b.userids().next().unwrap().userid().clone();
+        let sig = SignatureBuilder::new(SignatureType::GenericCertification)
+            .set_signature_creation_time(now + Duration::from_secs(3000))
+            .unwrap()
+            .sign_userid_binding(&mut signer, b.primary_key().key(), &uid)
+            .unwrap();
+        let b2 = b1.insert_packets(sig).unwrap().0;
+        let ring = keyring(&[&a, &b2, &c]);
+        for later in [4000, 5000, 5001, 9000].map(|s| created + Duration::from_secs(s)) {
+            let touched = ring.with_events_between(now, later);
+            let updated = Network::build(&ring, now)
+                .unwrap()
+                .update(&ring, &touched, later)
+                .unwrap();
+            same(&updated, &Network::build(&ring, later).unwrap());
+        }
     }
 }
