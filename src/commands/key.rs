@@ -9,7 +9,7 @@ use sequoia_openpgp as openpgp;
 use super::{read_input, Verdict};
 use crate::cli::KeyCommand;
 use crate::keys::home::{Home, WriteLock};
-use crate::keys::keyring::{parse_key_material, Keyring, ParsedKeys};
+use crate::keys::keyring::{parse_key_material, CertLookup, IssuerLookup, Keyring, ParsedKeys};
 use crate::keys::signing::generate_key;
 use crate::keys::signing::{certify_user_id, choose_own_key};
 use crate::trust::snapshot::Stamps;
@@ -221,8 +221,8 @@ fn certify(home: &Home, query: &str, user_id: &str, key: Option<&str>) -> Result
 }
 
 fn export(home: &Home, query: &str) -> Result<Verdict> {
-    let keyring = Keyring::load(home)?;
-    let cert = keyring.lookup(query)?;
+    // Through the index: one certificate parsed, not the whole keyring.
+    let cert = CertLookup::open(home)?.lookup(query)?;
     // `export` leaves out local (non-exportable) certifications.
     let armored = cert.armored().export_to_vec()?;
     out!("{}", String::from_utf8(armored)?);

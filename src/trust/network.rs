@@ -43,6 +43,20 @@ pub(crate) struct Network {
     pub(crate) valid_until: Option<SystemTime>,
     /// The moment it was computed for.
     pub(crate) computed_at: SystemTime,
+    /// The keyring's certificates sequoia-wot could not use at all (no
+    /// valid self-signature under the policy, a key this backend cannot
+    /// check): still listed, authenticated by nothing.
+    pub(crate) unusable: Vec<Unusable>,
+}
+
+/// A certificate of the keyring that is not in the network.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Unusable {
+    pub(crate) fingerprint: String,
+    /// A valid revocation says so.
+    pub(crate) revoked: bool,
+    /// Hex, since user IDs need not be UTF-8.
+    pub(crate) user_ids: Vec<String>,
 }
 
 impl Network {
@@ -63,8 +77,9 @@ impl Network {
             certifications,
             valid_until: horizon(keyring, now),
             computed_at: now,
+            unusable: Vec::new(),
         };
-        network.normalize();
+        network.normalize(keyring, now);
         Ok(network)
     }
 
@@ -136,13 +151,28 @@ impl Network {
         }
         self.valid_until = horizon(keyring, now);
         self.computed_at = now;
-        self.normalize();
+        self.normalize(keyring, now);
         Ok(self)
     }
 
     /// One order for the same network, however it was computed
-    /// (sequoia-wot yields synopses in no particular order).
-    fn normalize(&mut self) {
+    /// (sequoia-wot yields synopses in no particular order), and the list
+    /// of `keyring`'s certificates it leaves out.
+    fn normalize(&mut self, keyring: &Keyring, now: SystemTime) {
+        let policy = crate::keys::crypto::policy(now);
+        let known: HashSet<Fingerprint> = self.certs.iter().map(|s| s.fingerprint()).collect();
+        self.unusable = keyring
+            .certs()
+            .filter(|c| !known.contains(&c.fingerprint()))
+            .map(|c| Unusable {
+                fingerprint: c.fingerprint().to_hex(),
+                revoked: matches!(
+                    c.revocation_status(&policy, now),
+                    openpgp::types::RevocationStatus::Revoked(_)
+                ),
+                user_ids: c.userids().map(|u| hex(u.userid().value())).collect(),
+            })
+            .collect();
         self.certs.sort_by_key(|s| s.fingerprint());
         self.certifications.sort_by(|a, b| {
             let key = |c: &Certification| {
@@ -199,6 +229,27 @@ impl Network {
         Ok(network)
     }
 
+    /// The cached network of the keyring file whose SHA-256 is `digest`,
+    /// if it still holds at `now`: what a reader needs to recompute validity
+    /// without parsing the keyring.
+    pub(crate) fn cached_for(home: &Home, digest: &str, now: SystemTime) -> Option<Network> {
+        let cached = cache_file::load::<Cached>(home, "network.json")?;
+        if cached.format != FORMAT || cached.keyring_sha256 != digest {
+            return None;
+        }
+        cached.into_network().ok().filter(|n| n.holds_at(now))
+    }
+
+    /// Every certificate of the keyring, by fingerprint: those in the
+    /// network and those it leaves out.
+    pub(crate) fn fingerprints(&self) -> impl Iterator<Item = Fingerprint> + '_ {
+        self.certs.iter().map(|s| s.fingerprint()).chain(
+            self.unusable
+                .iter()
+                .filter_map(|u| u.fingerprint.parse().ok()),
+        )
+    }
+
     /// A full build, cached.
     fn build_and_store(home: &Home, keyring: &Keyring, now: SystemTime) -> Result<Network> {
         let network = Network::build(keyring, now)?;
@@ -231,6 +282,7 @@ struct Cached {
     keyring_sha256: String,
     valid_until: Option<u64>,
     computed_at: u64,
+    unusable: Vec<Unusable>,
     certs: Vec<CachedCert>,
     certifications: Vec<CachedCertification>,
 }
@@ -325,6 +377,7 @@ impl Cached {
             keyring_sha256,
             valid_until: network.valid_until.map(secs),
             computed_at: secs(network.computed_at),
+            unusable: network.unusable.clone(),
             certs,
             certifications,
         }
@@ -394,6 +447,7 @@ impl Cached {
             certifications,
             valid_until: self.valid_until.map(from_secs),
             computed_at: from_secs(self.computed_at),
+            unusable: self.unusable,
         })
     }
 }
@@ -618,7 +672,14 @@ mod tests {
             .unwrap();
         let (b, c) = (key("b"), key("c"));
         let b1 = certify(&a, &b);
-        let mut signer = c.primary_key().key().clone().parts_into_secret().unwrap().into_keypair().unwrap();
+        let mut signer = c
+            .primary_key()
+            .key()
+            .clone()
+            .parts_into_secret()
+            .unwrap()
+            .into_keypair()
+            .unwrap();
         let uid = b.userids().next().unwrap().userid().clone();
         let sig = SignatureBuilder::new(SignatureType::GenericCertification)
             .set_signature_creation_time(now + Duration::from_secs(3000))

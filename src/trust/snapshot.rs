@@ -21,19 +21,6 @@ use crate::trust::owner_trust::OwnerTrust;
 use crate::trust::wot::{CertValidity, WebOfTrust};
 use crate::trust::{TrustLevel, TrustModel};
 
-/// The web of trust of the home's `keyring`, with the validated network
-/// from the cache when it still holds, and the owner trust it used.
-fn web_of_trust_with_owner_trust(
-    home: &Home,
-    keyring: &Keyring,
-    now: SystemTime,
-) -> Result<(Network, WebOfTrust, OwnerTrust)> {
-    let network = Network::load_or_build(home, keyring, now)?;
-    let owner_trust = OwnerTrust::load(home)?;
-    let wot = WebOfTrust::compute(keyring, &network, &owner_trust, now)?;
-    Ok((network, wot, owner_trust))
-}
-
 /// Every certificate's trust as `verify` reports it, precomputed: a lookup
 /// costs a small file read instead of the keyring and the whole web of trust.
 pub(crate) struct KeyTrust(HashMap<Fingerprint, TrustLevel>);
@@ -151,7 +138,7 @@ impl KeyTrust {
                 .collect();
             return Ok(KeyTrust(map));
         }
-        Ok(build(home, &Keyring::load(home)?, stamps, now)?.0)
+        Ok(build_for_reading(home, stamps, now)?.0)
     }
 }
 
@@ -168,10 +155,9 @@ pub(crate) fn validity(home: &Home, now: SystemTime) -> Result<Validity> {
             });
         }
     }
-    let keyring = Keyring::load(home)?;
-    let (_, wot) = build(home, &keyring, stamps, now)?;
+    let (_, wot) = build_for_reading(home, stamps, now)?;
     Ok(Validity {
-        own_keys: keyring.own_keys().clone(),
+        own_keys: own_key_fingerprints(home)?,
         wot,
     })
 }
@@ -190,17 +176,67 @@ pub(crate) fn build(
     stamps: Stamps,
     now: SystemTime,
 ) -> Result<(KeyTrust, WebOfTrust)> {
-    let (network, wot, owner_trust) = web_of_trust_with_owner_trust(home, keyring, now)?;
+    let network = Network::load_or_build(home, keyring, now)?;
+    finish(
+        home,
+        stamps,
+        &network,
+        keyring.own_keys(),
+        &keyring.digest(),
+        now,
+    )
+}
+
+/// [`build`] for a reader whose snapshots are stale: from the cached
+/// network when it is that of the keyring file as it is now (hashed, not
+/// parsed: an owner-trust change costs no keyring parse), else from the
+/// keyring.
+fn build_for_reading(
+    home: &Home,
+    stamps: Stamps,
+    now: SystemTime,
+) -> Result<(KeyTrust, WebOfTrust)> {
+    let digest = std::fs::File::open(home.keyring_path())
+        .ok()
+        .and_then(sha256_hex);
+    if let Some(network) = digest.and_then(|d| Some((Network::cached_for(home, &d, now)?, d))) {
+        let (network, digest) = network;
+        let own = own_key_fingerprints(home)?;
+        let listed: BTreeSet<Fingerprint> = network.fingerprints().collect();
+        // An own key missing from the keyring is a damaged home, which
+        // loading the keyring reports.
+        if own.is_subset(&listed) {
+            return finish(home, stamps, &network, &own, &digest, now);
+        }
+    }
+    build(home, &Keyring::load(home)?, stamps, now)
+}
+
+/// The web of trust from `network` (of the keyring whose SHA-256 is
+/// `keyring_sha256`), and both snapshots of it cached.
+fn finish(
+    home: &Home,
+    stamps: Stamps,
+    network: &Network,
+    own_keys: &BTreeSet<Fingerprint>,
+    keyring_sha256: &str,
+    now: SystemTime,
+) -> Result<(KeyTrust, WebOfTrust)> {
+    let owner_trust = OwnerTrust::load(home)?;
+    let wot = WebOfTrust::compute(own_keys, network, &owner_trust, now)?;
     // Record what the snapshot was computed from: these very bytes.
     let mut stamps = stamps;
-    stamps.keyring = stamps.keyring.map(|s| s.with_sha256(&keyring.digest()));
+    stamps.keyring = stamps.keyring.map(|s| s.with_sha256(keyring_sha256));
     stamps.owner_trust = match (stamps.owner_trust, owner_trust.digest()) {
         (Some(s), Some(d)) => Some(s.with_sha256(d)),
         (s, _) => s,
     };
-    let map: HashMap<Fingerprint, TrustLevel> = keyring
-        .certs()
-        .map(|c| (c.fingerprint(), wot.key_trust(&c.fingerprint())))
+    let map: HashMap<Fingerprint, TrustLevel> = network
+        .fingerprints()
+        .map(|f| {
+            let trust = wot.key_trust(&f);
+            (f, trust)
+        })
         .collect();
     if stamps.keyring.is_some() {
         let valid_until = network.valid_until.map(secs);

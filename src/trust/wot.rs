@@ -33,7 +33,6 @@ use sequoia_wot::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::keys::keyring::Keyring;
 use crate::trust::network::Network;
 use crate::trust::owner_trust::OwnerTrust;
 use crate::trust::{TrustLevel, TrustModel};
@@ -119,8 +118,10 @@ pub(crate) struct WebOfTrust {
 }
 
 impl WebOfTrust {
+    /// `own_keys` are the user's own keys (ultimately trusted, like owner
+    /// trust `ultimate`).
     pub(crate) fn compute(
-        keyring: &Keyring,
+        own_keys: &BTreeSet<Fingerprint>,
         network: &Network,
         owner_trust: &OwnerTrust,
         now: SystemTime,
@@ -132,21 +133,27 @@ impl WebOfTrust {
             .iter()
             .filter(|s| usable(s))
             .map(|s| s.fingerprint())
-            .filter(|f| {
-                keyring.own_keys().contains(f) || owner_trust.get(f) == TrustLevel::Ultimate
-            })
+            .filter(|f| own_keys.contains(f) || owner_trust.get(f) == TrustLevel::Ultimate)
             .collect();
         // Local (non-exportable) certifications count only when an
         // ultimately trusted key made them: they are the user's own word.
-        let certifications: Vec<Certification> = network
-            .certifications
-            .iter()
-            .filter(|c| c.exportable() || ultimate.contains(&c.issuer().fingerprint()))
-            .cloned()
-            .collect();
+        // (Copied only when some must go: a Debian-sized network is 100 MB.)
+        let counts_here =
+            |c: &Certification| c.exportable() || ultimate.contains(&c.issuer().fingerprint());
+        let certifications: std::borrow::Cow<[Certification]> =
+            if network.certifications.iter().all(counts_here) {
+                std::borrow::Cow::Borrowed(&network.certifications)
+            } else {
+                network
+                    .certifications
+                    .iter()
+                    .filter(|c| counts_here(c))
+                    .cloned()
+                    .collect()
+            };
         // Who certified whom: each depth only looks at what its introducers certified.
         let mut certified_by: BTreeMap<Fingerprint, BTreeSet<Fingerprint>> = BTreeMap::new();
-        for c in &certifications {
+        for c in certifications.iter() {
             certified_by
                 .entry(c.issuer().fingerprint())
                 .or_default()
@@ -209,6 +216,9 @@ impl WebOfTrust {
         let mut used: BTreeSet<Fingerprint> = ultimate.clone();
         let mut done: BTreeSet<Fingerprint> = ultimate.clone();
         let mut counts: BTreeMap<(Fingerprint, usize), Counts> = BTreeMap::new();
+        // Indexing the certifications is the expensive part of a network:
+        // done once, shared by every depth's networks.
+        let slice = SynopsisSlice::new(synopses, &certifications, now)?;
         for depth in 1..=MAX_DEPTH {
             if introducers.is_empty() {
                 break;
@@ -226,8 +236,7 @@ impl WebOfTrust {
                         .filter(|(f, _)| Some(f) != without)
                         .filter_map(|(f, level)| Some(Root::new(f.clone(), amount_of(*level)?))),
                 );
-                let slice = SynopsisSlice::new(synopses, &certifications, now)?;
-                Ok(NetworkBuilder::rooted(slice, roots)
+                Ok(NetworkBuilder::rooted(&slice, roots)
                     .maximum_depth(0)
                     .build())
             };
@@ -307,36 +316,33 @@ impl WebOfTrust {
             introducers = next;
         }
 
-        // Certificates sequoia-wot could not use at all (no valid
-        // self-signature under the policy, or a key this backend cannot
-        // check) are still listed, authenticated by nothing, and revoked
-        // if a valid revocation says so.
-        let policy = crate::keys::crypto::policy(now);
-        for cert in keyring.certs() {
-            certs
-                .entry(cert.fingerprint())
-                .or_insert_with(|| CertValidity {
-                    fingerprint: cert.fingerprint().to_hex(),
-                    owner_trust: owner_trust.get(&cert.fingerprint()),
-                    revoked: matches!(
-                        cert.revocation_status(&policy, now),
-                        sequoia_openpgp::types::RevocationStatus::Revoked(_)
-                    ),
-                    expired: false,
-                    validity: TrustLevel::Unknown,
-                    user_ids: cert
-                        .userids()
-                        .map(|u| UserIdValidity {
-                            raw: u.userid().clone(),
-                            user_id: String::from_utf8_lossy(u.userid().value()).into_owned(),
-                            validity: TrustLevel::Unknown,
-                            revoked: false,
-                            depth: None,
-                            amount: 0,
-                            certified_by: Vec::new(),
-                        })
-                        .collect(),
-                });
+        // Certificates sequoia-wot could not use at all are still listed,
+        // authenticated by nothing, and revoked if a valid revocation says so.
+        for u in &network.unusable {
+            let Ok(fpr) = u.fingerprint.parse::<Fingerprint>() else {
+                continue;
+            };
+            certs.entry(fpr.clone()).or_insert_with(|| CertValidity {
+                fingerprint: u.fingerprint.clone(),
+                owner_trust: owner_trust.get(&fpr),
+                revoked: u.revoked,
+                expired: false,
+                validity: TrustLevel::Unknown,
+                user_ids: u
+                    .user_ids
+                    .iter()
+                    .filter_map(|hex| crate::model::unhex(hex).ok())
+                    .map(|raw| UserIdValidity {
+                        user_id: String::from_utf8_lossy(&raw).into_owned(),
+                        raw: UserID::from(raw),
+                        validity: TrustLevel::Unknown,
+                        revoked: false,
+                        depth: None,
+                        amount: 0,
+                        certified_by: Vec::new(),
+                    })
+                    .collect(),
+            });
         }
         for c in certs.values_mut() {
             c.validity = c
