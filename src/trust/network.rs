@@ -49,6 +49,70 @@ pub(crate) struct Network {
     pub(crate) unusable: Vec<Unusable>,
 }
 
+/// What updating a network for some changed certificates needs from the
+/// keyring: taken from it first, so that a writer can drop the keyring
+/// (~115 MB for Debian's) before loading the network (~100 MB).
+///
+/// What can differ: the changed certificates, and every certificate holding
+/// a signature by one of them (a certification counts only if its issuer
+/// was valid when it was made, and a new key makes its certifications
+/// checkable at all). Checking them needs them and every possible issuer of
+/// a signature on them; nothing else is looked at again.
+pub(crate) struct Change {
+    touched: BTreeSet<Fingerprint>,
+    affected: BTreeSet<Fingerprint>,
+    /// The affected certificates and their possible issuers.
+    subset: Vec<Cert>,
+    /// Each affected certificate still in the keyring, as listed should
+    /// sequoia-wot not be able to use it.
+    present: Vec<(Fingerprint, Unusable)>,
+    valid_until: Option<SystemTime>,
+}
+
+impl Change {
+    pub(crate) fn of(keyring: &Keyring, touched: BTreeSet<Fingerprint>, now: SystemTime) -> Change {
+        let touched_ids: HashSet<KeyID> = touched
+            .iter()
+            .map(KeyID::from)
+            .chain(
+                touched
+                    .iter()
+                    .filter_map(|f| keyring.get(f))
+                    .flat_map(|c| c.keys().map(|k| k.key().keyid())),
+            )
+            .collect();
+        let mut affected = touched.clone();
+        for cert in keyring.certs() {
+            let by_touched = signatures_on(cert).any(|sig| {
+                sig.get_issuers()
+                    .iter()
+                    .any(|h| touched_ids.contains(&KeyID::from(h)))
+            });
+            if by_touched {
+                affected.insert(cert.fingerprint());
+            }
+        }
+        let mut subset: BTreeMap<Fingerprint, &Cert> = BTreeMap::new();
+        let mut present = Vec::new();
+        for cert in affected.iter().filter_map(|f| keyring.get(f)) {
+            subset.insert(cert.fingerprint(), cert);
+            present.push((cert.fingerprint(), Unusable::of(cert, now)));
+            for sig in signatures_on(cert) {
+                for issuer in keyring.candidates(&sig.get_issuers()) {
+                    subset.insert(issuer.fingerprint(), issuer);
+                }
+            }
+        }
+        Change {
+            touched,
+            affected,
+            subset: subset.into_values().cloned().collect(),
+            present,
+            valid_until: horizon(keyring, now),
+        }
+    }
+}
+
 /// A certificate of the keyring that is not in the network.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Unusable {
@@ -57,6 +121,19 @@ pub(crate) struct Unusable {
     pub(crate) revoked: bool,
     /// Hex, since user IDs need not be UTF-8.
     pub(crate) user_ids: Vec<String>,
+}
+
+impl Unusable {
+    fn of(cert: &Cert, now: SystemTime) -> Unusable {
+        Unusable {
+            fingerprint: cert.fingerprint().to_hex(),
+            revoked: matches!(
+                cert.revocation_status(&crate::keys::crypto::policy(now), now),
+                openpgp::types::RevocationStatus::Revoked(_)
+            ),
+            user_ids: cert.userids().map(|u| hex(u.userid().value())).collect(),
+        }
+    }
 }
 
 impl Network {
@@ -72,14 +149,20 @@ impl Network {
             .iter()
             .flat_map(|s| store.third_party_certifications_of(&s.fingerprint()))
             .collect();
+        let listed: HashSet<Fingerprint> = certs.iter().map(|s| s.fingerprint()).collect();
+        let unusable = keyring
+            .certs()
+            .filter(|c| !listed.contains(&c.fingerprint()))
+            .map(|c| Unusable::of(c, now))
+            .collect();
         let mut network = Network {
             certs,
             certifications,
             valid_until: horizon(keyring, now),
             computed_at: now,
-            unusable: Vec::new(),
+            unusable,
         };
-        network.normalize(keyring, now);
+        network.normalize();
         Ok(network)
     }
 
@@ -87,92 +170,62 @@ impl Network {
     /// keyring at an earlier moment with no crypto-policy change since —
     /// brought up to date for `now` and the certificates `changed` since
     /// (changed in the keyring, or with an event in between: an expiry, a
-    /// signature coming into effect), by looking again only at what can differ: the changed certificates, and
-    /// every certificate holding a signature by one of them (a certification
-    /// counts only if its issuer was valid when it was made, and a new key
-    /// makes its certifications checkable at all). The result equals
+    /// signature coming into effect). See [`Change`]. The result equals
     /// [`Network::build`]'s (the tests below check that).
-    pub(crate) fn update(
-        mut self,
+    #[cfg(test)]
+    fn update(
+        self,
         keyring: &Keyring,
         changed: &BTreeSet<Fingerprint>,
         now: SystemTime,
     ) -> Result<Network> {
-        let changed_ids: HashSet<KeyID> = changed
-            .iter()
-            .map(KeyID::from)
-            .chain(
-                changed
-                    .iter()
-                    .filter_map(|f| keyring.get(f))
-                    .flat_map(|c| c.keys().map(|k| k.key().keyid())),
-            )
-            .collect();
-        let mut affected: BTreeSet<Fingerprint> = changed.clone();
-        for cert in keyring.certs() {
-            let by_changed = signatures_on(cert).any(|sig| {
-                sig.get_issuers()
-                    .iter()
-                    .any(|h| changed_ids.contains(&KeyID::from(h)))
-            });
-            if by_changed {
-                affected.insert(cert.fingerprint());
-            }
-        }
-        // A removed certificate's certifications go with it.
-        for c in &self.certifications {
-            if changed.contains(&c.issuer().fingerprint()) {
-                affected.insert(c.target().fingerprint());
-            }
-        }
-        // Checking them needs them and every possible issuer on them.
-        let mut subset: BTreeMap<Fingerprint, &Cert> = BTreeMap::new();
-        for cert in affected.iter().filter_map(|f| keyring.get(f)) {
-            subset.insert(cert.fingerprint(), cert);
-            for sig in signatures_on(cert) {
-                let issuers = sig.get_issuers();
-                for issuer in keyring.candidates(&issuers) {
-                    subset.insert(issuer.fingerprint(), issuer);
-                }
-            }
+        self.apply(Change::of(keyring, changed.clone(), now), now)
+    }
+
+    /// This network with `change` (taken from the keyring at `now`) applied.
+    fn apply(mut self, change: Change, now: SystemTime) -> Result<Network> {
+        let affected = &change.affected;
+        // A removed certificate's certifications go with it; the change
+        // found their targets by the issuer's key ID. If one was missed (a
+        // certification by a removed subkey), rebuild instead.
+        if self.certifications.iter().any(|c| {
+            change.touched.contains(&c.issuer().fingerprint())
+                && !affected.contains(&c.target().fingerprint())
+        }) {
+            bail!("a change touches certifications it cannot see");
         }
         let policy = crate::keys::crypto::policy(now);
-        let store = CertStore::from_cert_refs(subset.into_values(), &policy, now)
+        let store = CertStore::from_cert_refs(change.subset.iter(), &policy, now)
             .context("building the web of trust")?;
         self.certs.retain(|s| !affected.contains(&s.fingerprint()));
         self.certifications
             .retain(|c| !affected.contains(&c.target().fingerprint()));
-        for fpr in &affected {
-            if let Ok(synopsis) = store.lookup_synopsis_by_fpr(fpr) {
-                self.certs.push(synopsis);
-                self.certifications
-                    .extend(store.third_party_certifications_of(fpr));
+        self.unusable.retain(|u| {
+            u.fingerprint
+                .parse()
+                .map_or(true, |f: Fingerprint| !affected.contains(&f))
+        });
+        for (fpr, unusable) in change.present {
+            match store.lookup_synopsis_by_fpr(&fpr) {
+                Ok(synopsis) => {
+                    self.certs.push(synopsis);
+                    self.certifications
+                        .extend(store.third_party_certifications_of(&fpr));
+                }
+                Err(_) => self.unusable.push(unusable),
             }
         }
-        self.valid_until = horizon(keyring, now);
+        self.valid_until = change.valid_until;
         self.computed_at = now;
-        self.normalize(keyring, now);
+        self.normalize();
         Ok(self)
     }
 
     /// One order for the same network, however it was computed
-    /// (sequoia-wot yields synopses in no particular order), and the list
-    /// of `keyring`'s certificates it leaves out.
-    fn normalize(&mut self, keyring: &Keyring, now: SystemTime) {
-        let policy = crate::keys::crypto::policy(now);
-        let known: HashSet<Fingerprint> = self.certs.iter().map(|s| s.fingerprint()).collect();
-        self.unusable = keyring
-            .certs()
-            .filter(|c| !known.contains(&c.fingerprint()))
-            .map(|c| Unusable {
-                fingerprint: c.fingerprint().to_hex(),
-                revoked: matches!(
-                    c.revocation_status(&policy, now),
-                    openpgp::types::RevocationStatus::Revoked(_)
-                ),
-                user_ids: c.userids().map(|u| hex(u.userid().value())).collect(),
-            })
-            .collect();
+    /// (sequoia-wot yields synopses in no particular order).
+    fn normalize(&mut self) {
+        self.unusable
+            .sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
         self.certs.sort_by_key(|s| s.fingerprint());
         self.certifications.sort_by(|a, b| {
             let key = |c: &Certification| {
@@ -193,39 +246,50 @@ impl Network {
         self.valid_until.is_none_or(|t| now < t)
     }
 
-    /// The cached network if it is for this keyring and still holds, else a
-    /// new one, which is then cached (when the home exists).
-    pub(crate) fn load_or_build(
-        home: &Home,
-        keyring: &Keyring,
-        now: SystemTime,
-    ) -> Result<Network> {
+    /// The cached network if it is for this keyring and still holds, else
+    /// that network updated for what changed since (in the keyring, or by
+    /// the clock), else a new one; cached (when the home exists). Takes the
+    /// keyring to drop it as soon as it is no longer needed: a Debian-sized
+    /// keyring and network do not then sit in memory together.
+    pub(crate) fn load_or_build(home: &Home, keyring: Keyring, now: SystemTime) -> Result<Network> {
+        let storable = keyring.is_saved() && keyring.certs().next().is_some();
+        let digest = keyring.digest();
         let cached = cache_file::load::<Cached>(home, "network.json")
-            .filter(|c| c.format == FORMAT)
-            .and_then(|c| Some((c.keyring_sha256.clone(), c.into_network().ok()?)));
-        let network = match cached {
-            Some((digest, n))
-                if keyring.is_saved() && digest == keyring.digest() && n.holds_at(now) =>
-            {
-                return Ok(n)
+            .filter(|c| c.format == FORMAT && keyring.is_saved());
+        let (network, partial) = match cached {
+            Some(c) if c.keyring_sha256 == digest && c.holds_at(now) => {
+                drop(keyring);
+                return c.into_network();
             }
-            Some((digest, n)) if keyring.is_saved() && n.can_update_to(now) => {
+            Some(c) if c.can_update_to(now) => {
                 let (loaded, changed) = keyring.changes_since_load();
-                let mut touched = keyring.with_events_between(n.computed_at, now);
-                if digest == keyring.digest() {
+                let mut touched = keyring.with_events_between(from_secs(c.computed_at), now);
+                if c.keyring_sha256 == digest {
                     // The same keyring, later: only what the events touched.
-                } else if digest == loaded {
+                } else if c.keyring_sha256 == loaded {
                     touched.extend(changed.iter().cloned());
                 } else {
-                    return Self::build_and_store(home, keyring, now);
+                    return Self::build_and_store(home, &keyring, now);
                 }
-                let network = n.update(keyring, &touched, now)?;
-                crate::keys::sig_cache::save_after_partial_pass(home);
-                network
+                let change = Change::of(&keyring, touched, now);
+                drop(keyring);
+                match c.into_network().and_then(|n| n.apply(change, now)) {
+                    Ok(network) => (network, true),
+                    Err(_) => return Self::build_and_store(home, &Keyring::load(home)?, now),
+                }
             }
-            _ => return Self::build_and_store(home, keyring, now),
+            _ => return Self::build_and_store(home, &keyring, now),
         };
-        network.store(home, keyring);
+        if partial {
+            crate::keys::sig_cache::save_after_partial_pass(home);
+        }
+        if storable {
+            cache_file::store(
+                home,
+                "network.json",
+                &Cached::from_network(&network, digest),
+            );
+        }
         Ok(network)
     }
 
@@ -256,14 +320,6 @@ impl Network {
         crate::keys::sig_cache::save_after_full_pass(home);
         network.store(home, keyring);
         Ok(network)
-    }
-
-    /// Whether [`Network::update`] can bring this network to `now`: no
-    /// crypto-policy cut-off passed since it was computed (a cut-off can
-    /// change any certificate), and `now` is not before it.
-    fn can_update_to(&self, now: SystemTime) -> bool {
-        now >= self.computed_at
-            && crate::keys::crypto::policy_changes_after(self.computed_at).is_none_or(|t| t > now)
     }
 
     /// Caches this network of `keyring` (when the home exists and the
@@ -327,6 +383,19 @@ struct CachedCertification {
 }
 
 impl Cached {
+    fn holds_at(&self, now: SystemTime) -> bool {
+        self.valid_until.is_none_or(|t| secs(now) < t)
+    }
+
+    /// Whether [`Network::apply`] can bring this network to `now`: no
+    /// crypto-policy cut-off passed since it was computed (a cut-off can
+    /// change any certificate), and `now` is not before it.
+    fn can_update_to(&self, now: SystemTime) -> bool {
+        let computed_at = from_secs(self.computed_at);
+        now >= computed_at
+            && crate::keys::crypto::policy_changes_after(computed_at).is_none_or(|t| t > now)
+    }
+
     fn from_network(network: &Network, keyring_sha256: String) -> Cached {
         let index: HashMap<Fingerprint, usize> = network
             .certs

@@ -169,22 +169,18 @@ pub(crate) struct Validity {
 }
 
 /// Computes and caches both snapshots for `keyring`, the home's keyring as
-/// it was when `stamps` were taken (loaded after, or just saved).
+/// it was when `stamps` were taken (loaded after, or just saved). Takes the
+/// keyring, to free it before the network is loaded.
 pub(crate) fn build(
     home: &Home,
-    keyring: &Keyring,
+    keyring: Keyring,
     stamps: Stamps,
     now: SystemTime,
 ) -> Result<(KeyTrust, WebOfTrust)> {
+    let own_keys = keyring.own_keys().clone();
+    let digest = keyring.digest();
     let network = Network::load_or_build(home, keyring, now)?;
-    finish(
-        home,
-        stamps,
-        &network,
-        keyring.own_keys(),
-        &keyring.digest(),
-        now,
-    )
+    finish(home, stamps, &network, &own_keys, &digest, now)
 }
 
 /// [`build`] for a reader whose snapshots are stale: from the cached
@@ -209,7 +205,7 @@ fn build_for_reading(
             return finish(home, stamps, &network, &own, &digest, now);
         }
     }
-    build(home, &Keyring::load(home)?, stamps, now)
+    build(home, Keyring::load(home)?, stamps, now)
 }
 
 /// The web of trust from `network` (of the keyring whose SHA-256 is
