@@ -38,8 +38,8 @@ gpg --batch --with-colons --list-sigs 2>/dev/null | awk -F: '
   $1 == "sub" { self[$5] = 1 }
   $1 == "fpr" && !(key in fpr) { fpr[key] = $10 }
   $1 == "sig" && !($5 in self) { n[$5]++ }
-  END { for (k in n) if ((k in fpr) && usable[k]) print n[k], fpr[k] }' | sort -rn | head -5 |
-  awk '{ print $2 }' > "$work/roots"
+  END { for (k in n) if ((k in fpr) && usable[k]) print n[k], fpr[k] }' | sort -rn |
+  awk 'NR <= 5 { print $2 }' > "$work/roots" # reads all: no SIGPIPE under pipefail
 "$bin" key list --json > "$work/keys.json"
 while read -r fpr; do
   gpgq --default-key "$own" --quick-lsign-key "$fpr" 2>/dev/null
@@ -66,10 +66,10 @@ row "certify it" "$(measure gpg --batch --quiet --pinentry-mode loopback --passp
     --default-key "$own" --quick-lsign-key "$author")" \
   "$(measure "$bin" key certify "$author" "New Author <author@example.org>")"
 # Validity of every binding, recomputed: gpg after the owner-trust import,
-# pgp-pkg after an owner-trust change (its snapshot is then stale).
+# pgp-pkg after an owner-trust change (its snapshots are then stale; setting
+# a value and back would not do: the snapshots match the file by content).
 first=$(head -1 "$work/roots")
-"$bin" trust set "$first" marginal >/dev/null
-"$bin" trust set "$first" full >/dev/null
+"$bin" trust set "$first" marginal >/dev/null # a real change: the rest of the run keeps it
 row "validity of every binding, recomputed" "$g_check" "$(measure "$bin" key list --json)"
 gpg --batch --check-trustdb 2>/dev/null
 row "key list" "$(measure gpg --batch --list-keys)" "$(measure "$bin" key list)"
