@@ -584,21 +584,43 @@ mod tests {
 
     /// `certifier`'s certification of `target`'s first user ID, added to `target`.
     fn certify(certifier: &Cert, target: &Cert) -> Cert {
-        let mut signer = certifier
-            .primary_key()
+        certify_at(
+            certifier,
+            target,
+            UNIX_EPOCH + Duration::from_secs(1_600_000_100),
+        )
+    }
+
+    fn signer(key: &Cert) -> openpgp::crypto::KeyPair {
+        key.primary_key()
             .key()
             .clone()
             .parts_into_secret()
             .unwrap()
             .into_keypair()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// The same, made at `created`.
+    fn certify_at(certifier: &Cert, target: &Cert, created: SystemTime) -> Cert {
+        let mut signer = signer(certifier);
         let uid = target.userids().next().unwrap().userid().clone();
         let sig = SignatureBuilder::new(SignatureType::GenericCertification)
-            .set_signature_creation_time(UNIX_EPOCH + Duration::from_secs(1_600_000_100))
+            .set_signature_creation_time(created)
             .unwrap()
             .sign_userid_binding(&mut signer, target.primary_key().key(), &uid)
             .unwrap();
         target.clone().insert_packets(sig).unwrap().0
+    }
+
+    /// A key made at `created` that expires `after` that.
+    fn expiring(name: &str, created: SystemTime, after: Duration) -> Cert {
+        CertBuilder::general_purpose(Some(format!("{name} <{name}@example.org>")))
+            .set_creation_time(created)
+            .set_validity_period(after)
+            .generate()
+            .unwrap()
+            .0
     }
 
     fn public(c: &Cert) -> Cert {
@@ -638,18 +660,7 @@ mod tests {
         );
 
         let revocation = b
-            .revoke(
-                &mut b
-                    .primary_key()
-                    .key()
-                    .clone()
-                    .parts_into_secret()
-                    .unwrap()
-                    .into_keypair()
-                    .unwrap(),
-                ReasonForRevocation::KeyCompromised,
-                b"",
-            )
+            .revoke(&mut signer(&b), ReasonForRevocation::KeyCompromised, b"")
             .unwrap();
         let b_revoked = b1.clone().insert_packets(revocation).unwrap().0;
         let d1 = certify(&c, &d);
@@ -693,11 +704,7 @@ mod tests {
         let created = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
         let now = created + Duration::from_secs(1000);
         let expires = created + Duration::from_secs(5000);
-        let (a, _) = CertBuilder::general_purpose(Some("a <a@example.org>"))
-            .set_creation_time(created)
-            .set_validity_period(Duration::from_secs(5000))
-            .generate()
-            .unwrap();
+        let a = expiring("a", created, Duration::from_secs(5000));
         let b = key("b");
         let only_a = keyring(&[&a, &b]);
         let network = Network::build(&only_a, now).unwrap();
@@ -707,22 +714,8 @@ mod tests {
 
         // A certification made "later" (created after now) changes validity
         // when its time comes, before the expiry.
-        let mut signer = b
-            .primary_key()
-            .key()
-            .clone()
-            .parts_into_secret()
-            .unwrap()
-            .into_keypair()
-            .unwrap();
-        let uid = a.userids().next().unwrap().userid().clone();
         let later = now + Duration::from_secs(100);
-        let sig = SignatureBuilder::new(SignatureType::GenericCertification)
-            .set_signature_creation_time(later)
-            .unwrap()
-            .sign_userid_binding(&mut signer, a.primary_key().key(), &uid)
-            .unwrap();
-        let a1 = a.clone().insert_packets(sig).unwrap().0;
+        let a1 = certify_at(&b, &a, later);
         let network = Network::build(&keyring(&[&a1, &b]), now).unwrap();
         assert_eq!(network.valid_until, Some(later));
     }
@@ -734,28 +727,10 @@ mod tests {
     fn an_update_across_an_event_equals_a_full_build() {
         let created = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
         let now = created + Duration::from_secs(1000);
-        let (a, _) = CertBuilder::general_purpose(Some("a <a@example.org>"))
-            .set_creation_time(created)
-            .set_validity_period(Duration::from_secs(5000))
-            .generate()
-            .unwrap();
+        let a = expiring("a", created, Duration::from_secs(5000));
         let (b, c) = (key("b"), key("c"));
         let b1 = certify(&a, &b);
-        let mut signer = c
-            .primary_key()
-            .key()
-            .clone()
-            .parts_into_secret()
-            .unwrap()
-            .into_keypair()
-            .unwrap();
-        let uid = b.userids().next().unwrap().userid().clone();
-        let sig = SignatureBuilder::new(SignatureType::GenericCertification)
-            .set_signature_creation_time(now + Duration::from_secs(3000))
-            .unwrap()
-            .sign_userid_binding(&mut signer, b.primary_key().key(), &uid)
-            .unwrap();
-        let b2 = b1.insert_packets(sig).unwrap().0;
+        let b2 = certify_at(&c, &b1, now + Duration::from_secs(3000));
         let ring = keyring(&[&a, &b2, &c]);
         for later in [4000, 5000, 5001, 9000].map(|s| created + Duration::from_secs(s)) {
             let touched = ring.with_events_between(now, later);
