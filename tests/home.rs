@@ -378,6 +378,20 @@ fn import_is_all_or_nothing_when_owner_trust_is_damaged() {
 fn reading_never_waits_for_the_write_lock() {
     let env = signed_widget_env();
     let expected = (0, "ok".to_string(), "ultimate".to_string());
+    let answers: Vec<(Vec<String>, String)> = [
+        &["key", "list", "--json"][..],
+        &["trust", "explain", common::CAROL][..],
+    ]
+    .iter()
+    .map(|a| (a.iter().map(|s| s.to_string()).collect(), env.run(a).stdout))
+    .collect();
+    let listing_or_explanation = |args: &[&str]| {
+        answers
+            .iter()
+            .find(|(a, _)| a == args)
+            .map(|(_, out)| out.clone())
+            .unwrap()
+    };
     std::fs::remove_dir_all(env.home().join("cache")).unwrap();
     let lock = std::fs::OpenOptions::new()
         .write(true)
@@ -397,6 +411,17 @@ fn reading_never_waits_for_the_write_lock() {
     std::fs::remove_dir_all(env.home().join("cache")).ok();
     assert_eq!(verdict(&env), expected);
     assert!(!env.home().join("cache/trust.json").exists());
+    // The listing and explanations too, computed in memory, as they are
+    // where the home can be written.
+    for args in [
+        &["key", "list", "--json"][..],
+        &["trust", "explain", common::CAROL][..],
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stdout, listing_or_explanation(args), "{args:?}");
+    }
+    assert!(!env.home().join("cache/wot.json").exists());
 }
 
 /// A closed standard output ends the command quietly, and never turns a
