@@ -50,8 +50,7 @@ pub(crate) struct Network {
 }
 
 /// What updating a network for some changed certificates needs from the
-/// keyring: taken from it first, so that a writer can drop the keyring
-/// (~115 MB for Debian's) before loading the network (~100 MB).
+/// keyring, gathered in one pass over it.
 ///
 /// What can differ: the changed certificates, and every certificate holding
 /// a signature by one of them (a certification counts only if its issuer
@@ -242,66 +241,57 @@ impl Network {
 
     /// Whether validity computed from this network at its build time still
     /// holds at `now`.
-    pub(crate) fn holds_at(&self, now: SystemTime) -> bool {
-        self.valid_until.is_none_or(|t| now < t)
+    #[cfg(test)]
+    fn holds_at(&self, now: SystemTime) -> bool {
+        holds(self.valid_until.map(secs), now)
     }
 
     /// The cached network if it is for this keyring and still holds, else
     /// that network updated for what changed since (in the keyring, or by
-    /// the clock), else a new one; cached (when the home exists). Takes the
-    /// keyring to drop it as soon as it is no longer needed: a Debian-sized
-    /// keyring and network do not then sit in memory together.
-    pub(crate) fn load_or_build(home: &Home, keyring: Keyring, now: SystemTime) -> Result<Network> {
-        let storable = keyring.is_saved() && keyring.certs().next().is_some();
-        let digest = keyring.digest();
-        let cached = cache_file::load::<Cached>(home, "network.json")
-            .filter(|c| c.format == FORMAT && keyring.is_saved());
-        let (network, partial) = match cached {
-            Some(c) if c.keyring_sha256 == digest && c.holds_at(now) => {
-                drop(keyring);
-                return c.into_network();
-            }
-            Some(c) if c.can_update_to(now) => {
-                let (loaded, changed) = keyring.changes_since_load();
-                let mut touched = keyring.with_events_between(from_secs(c.computed_at), now);
-                if c.keyring_sha256 == digest {
-                    // The same keyring, later: only what the events touched.
-                } else if c.keyring_sha256 == loaded {
-                    touched.extend(changed.iter().cloned());
-                } else {
-                    return Self::build_and_store(home, &keyring, now);
-                }
-                let change = Change::of(&keyring, touched, now);
-                drop(keyring);
-                match c.into_network().and_then(|n| n.apply(change, now)) {
-                    Ok(network) => (network, true),
-                    Err(_) => return Self::build_and_store(home, &Keyring::load(home)?, now),
-                }
-            }
-            _ => return Self::build_and_store(home, &keyring, now),
+    /// the clock), else a new one; cached (when the home exists).
+    pub(crate) fn load_or_build(
+        home: &Home,
+        keyring: &Keyring,
+        now: SystemTime,
+    ) -> Result<Network> {
+        let Some(cached) = Cached::load(home).filter(|_| keyring.is_saved()) else {
+            return Self::build_and_store(home, keyring, now);
         };
-        if partial {
-            crate::keys::sig_cache::save_after_partial_pass(home);
+        let digest = keyring.digest();
+        if cached.keyring_sha256 == digest && cached.holds_at(now) {
+            return cached.into_network();
         }
-        if storable {
-            cache_file::store(
-                home,
-                "network.json",
-                &Cached::from_network(&network, digest),
-            );
+        let (loaded, changed) = keyring.changes_since_load();
+        if !cached.can_update_to(now)
+            || (cached.keyring_sha256 != digest && cached.keyring_sha256 != loaded)
+        {
+            return Self::build_and_store(home, keyring, now);
         }
-        Ok(network)
+        // The same keyring later: only what the events touched; the keyring
+        // as loaded: that and what this command changed.
+        let mut touched = keyring.with_events_between(from_secs(cached.computed_at), now);
+        if cached.keyring_sha256 != digest {
+            touched.extend(changed.iter().cloned());
+        }
+        let change = Change::of(keyring, touched, now);
+        match cached.into_network().and_then(|n| n.apply(change, now)) {
+            Ok(network) => {
+                crate::keys::sig_cache::save_after_partial_pass(home);
+                network.store(home, keyring);
+                Ok(network)
+            }
+            Err(_) => Self::build_and_store(home, keyring, now),
+        }
     }
 
     /// The cached network of the keyring file whose SHA-256 is `digest`,
     /// if it still holds at `now`: what a reader needs to recompute validity
     /// without parsing the keyring.
     pub(crate) fn cached_for(home: &Home, digest: &str, now: SystemTime) -> Option<Network> {
-        let cached = cache_file::load::<Cached>(home, "network.json")?;
-        if cached.format != FORMAT || cached.keyring_sha256 != digest {
-            return None;
-        }
-        cached.into_network().ok().filter(|n| n.holds_at(now))
+        Cached::load(home)
+            .filter(|c| c.keyring_sha256 == digest && c.holds_at(now))?
+            .into_network()
+            .ok()
     }
 
     /// Every certificate of the keyring, by fingerprint: those in the
@@ -383,8 +373,13 @@ struct CachedCertification {
 }
 
 impl Cached {
+    /// `HOME/cache/network.json`, if intact and of this format.
+    fn load(home: &Home) -> Option<Cached> {
+        cache_file::load::<Cached>(home, "network.json").filter(|c| c.format == FORMAT)
+    }
+
     fn holds_at(&self, now: SystemTime) -> bool {
-        self.valid_until.is_none_or(|t| secs(now) < t)
+        holds(self.valid_until, now)
     }
 
     /// Whether [`Network::apply`] can bring this network to `now`: no
@@ -535,6 +530,12 @@ fn revocation_from(r: &CachedRevocation) -> RevocationStatus {
         CachedRevocation::Soft(t) => RevocationStatus::Soft(from_secs(*t)),
         CachedRevocation::Hard => RevocationStatus::Hard,
     }
+}
+
+/// Whether a result valid until `valid_until` (seconds since the epoch,
+/// exclusive; `None`: for ever) still holds at `now`.
+pub(crate) fn holds(valid_until: Option<u64>, now: SystemTime) -> bool {
+    valid_until.is_none_or(|t| secs(now) < t)
 }
 
 pub(crate) fn secs(t: SystemTime) -> u64 {

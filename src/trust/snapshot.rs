@@ -16,7 +16,7 @@ use crate::keys::cache_file;
 use crate::keys::home::Home;
 use crate::keys::index::{sha256_hex, FileStamp};
 use crate::keys::keyring::{own_key_fingerprints, Keyring};
-use crate::trust::network::{secs, Network, FORMAT};
+use crate::trust::network::{holds, secs, Network, FORMAT};
 use crate::trust::owner_trust::OwnerTrust;
 use crate::trust::wot::{CertValidity, WebOfTrust};
 use crate::trust::{TrustLevel, TrustModel};
@@ -56,7 +56,7 @@ impl<T: Serialize + serde::de::DeserializeOwned> Cached<T> {
     fn load(home: &Home, name: &str, stamps: &Stamps, now: SystemTime) -> Option<T> {
         let mut cached: Cached<T> = cache_file::load(home, name)?;
         let fresh = cached.format == FORMAT
-            && cached.valid_until.is_none_or(|t| secs(now) < t)
+            && holds(cached.valid_until, now)
             && cached.stamps.describe(stamps, home);
         if !fresh {
             return None;
@@ -169,18 +169,16 @@ pub(crate) struct Validity {
 }
 
 /// Computes and caches both snapshots for `keyring`, the home's keyring as
-/// it was when `stamps` were taken (loaded after, or just saved). Takes the
-/// keyring, to free it before the network is loaded.
+/// it was when `stamps` were taken (loaded after, or just saved).
 pub(crate) fn build(
     home: &Home,
-    keyring: Keyring,
+    keyring: &Keyring,
     stamps: Stamps,
     now: SystemTime,
 ) -> Result<(KeyTrust, WebOfTrust)> {
-    let own_keys = keyring.own_keys().clone();
-    let digest = keyring.digest();
     let network = Network::load_or_build(home, keyring, now)?;
-    finish(home, stamps, &network, &own_keys, &digest, now)
+    let digest = keyring.digest();
+    finish(home, stamps, &network, keyring.own_keys(), &digest, now)
 }
 
 /// [`build`] for a reader whose snapshots are stale: from the cached
@@ -195,8 +193,8 @@ fn build_for_reading(
     let digest = std::fs::File::open(home.keyring_path())
         .ok()
         .and_then(sha256_hex);
-    if let Some(network) = digest.and_then(|d| Some((Network::cached_for(home, &d, now)?, d))) {
-        let (network, digest) = network;
+    let cached = digest.and_then(|d| Some((Network::cached_for(home, &d, now)?, d)));
+    if let Some((network, digest)) = cached {
         let own = own_key_fingerprints(home)?;
         let listed: BTreeSet<Fingerprint> = network.fingerprints().collect();
         // An own key missing from the keyring is a damaged home, which
@@ -205,7 +203,7 @@ fn build_for_reading(
             return finish(home, stamps, &network, &own, &digest, now);
         }
     }
-    build(home, Keyring::load(home)?, stamps, now)
+    build(home, &Keyring::load(home)?, stamps, now)
 }
 
 /// The web of trust from `network` (of the keyring whose SHA-256 is
