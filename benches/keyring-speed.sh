@@ -27,7 +27,7 @@ row() { printf '%-44s | gpg %s | pgp-pkg %s\n' "$1" "$2" "$3"; }
 g_import=$(measure gpg --batch --quiet --import "$keyring")
 p_import=$(measure "$bin" key import "$keyring")
 row "import the whole keyring" "$g_import" "$p_import"
-gpgq --quick-generate-key "Own Key <own@example.org>" ed25519 sign,cert never
+gpgq --quick-generate-key "Own Key <own@example.org>" ed25519 sign,cert never 2>/dev/null
 own=$(gpg --batch --with-colons --list-keys own@example.org | awk -F: '/^fpr/ {print $10; exit}')
 gpgq --export-secret-keys "$own" > "$work/own.sec"
 "$bin" key import "$work/own.sec" >/dev/null
@@ -42,20 +42,20 @@ gpg --batch --with-colons --list-sigs 2>/dev/null | awk -F: '
   awk 'NR <= 5 { print $2 }' > "$work/roots" # reads all: no SIGPIPE under pipefail
 "$bin" key list --json > "$work/keys.json"
 while read -r fpr; do
-  gpgq --default-key "$own" --quick-lsign-key "$fpr" 2>/dev/null
+  gpgq --default-key "$own" --quick-lsign-key "$fpr" >/dev/null 2>&1
   uid=$(python3 -c 'import json, sys
 keys = {k["fingerprint"]: k for k in json.load(open(sys.argv[1]))}
 print(next(u["user_id"] for u in keys[sys.argv[2]]["user_ids"] if not u.get("revoked")))' "$work/keys.json" "$fpr")
   "$bin" key certify "$fpr" "$uid" >/dev/null
   echo "$fpr:5:" >> "$work/ownertrust"
 done < "$work/roots"
-gpg --batch --quiet --import-ownertrust "$work/ownertrust"
+gpg --batch --quiet --import-ownertrust "$work/ownertrust" 2>/dev/null
 "$bin" trust import-gpg "$work/ownertrust" >/dev/null
 g_check=$(measure gpg --batch --check-trustdb)
 
 # One new author, certified by one of the five: import it into the big ring.
 export GNUPGHOME=$work/gpg-author
-gpgq --quick-generate-key "New Author <author@example.org>" ed25519 sign,cert 1y
+gpgq --quick-generate-key "New Author <author@example.org>" ed25519 sign,cert 1y 2>/dev/null
 author=$(gpg --batch --with-colons --list-keys author@example.org | awk -F: '/^fpr/ {print $10; exit}')
 gpg --batch --armor --export "$author" > "$work/author.asc"
 gpgq --export-secret-keys "$author" > "$work/author.sec"
@@ -76,7 +76,7 @@ row "key list" "$(measure gpg --batch --list-keys)" "$(measure "$bin" key list)"
 row "trust explain (gpg: list one key)" "$(measure gpg --batch --list-keys "$first")" \
   "$(measure "$bin" trust explain "$first")"
 export GNUPGHOME=$work/gpg-author
-gpgq --quick-generate-key "Another Author <another@example.org>" ed25519 sign,cert 1y
+gpgq --quick-generate-key "Another Author <another@example.org>" ed25519 sign,cert 1y 2>/dev/null
 gpg --batch --armor --export another@example.org > "$work/another.asc"
 export GNUPGHOME=$work/gpg
 row "import one key, RUST_BACKTRACE=1" "-" "$(measure env RUST_BACKTRACE=1 "$bin" key import "$work/another.asc")"
@@ -96,7 +96,7 @@ row "verify, first call in a copied home" "-" \
 
 # An expiry inside the network: a certified key that expires in 20 seconds.
 export GNUPGHOME=$work/gpg-author
-gpgq --quick-generate-key "Short Lived <short@example.org>" ed25519 sign,cert seconds=20
+gpgq --quick-generate-key "Short Lived <short@example.org>" ed25519 sign,cert seconds=20 2>/dev/null
 short=$(gpg --batch --with-colons --list-keys short@example.org | awk -F: '/^fpr/ {print $10; exit}')
 gpg --batch --armor --export "$short" > "$work/short.asc"
 export GNUPGHOME=$work/gpg

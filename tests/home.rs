@@ -138,6 +138,49 @@ fn reimporting_merges_instead_of_duplicating() {
     assert!(!reparsed.is_tsk());
 }
 
+/// A save copies the bytes of every certificate it did not change (from
+/// the keyring as loaded, along its index) instead of serialising it again:
+/// the file must still be exactly what serialising every certificate gives.
+#[test]
+fn a_save_that_copies_unchanged_certificates_writes_what_serialising_would() {
+    use sequoia_openpgp::cert::CertParser;
+    use sequoia_openpgp::serialize::Serialize;
+    let env = Env::new();
+    env.import(&["alice.sec.asc", "bob.pub.asc", "carol.pub.asc"]);
+    let out = env.run(&[
+        "key",
+        "certify",
+        BOB,
+        "Bob Builder (TEST KEY) <bob@example.org>",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    env.import(&["dave.pub.asc", "mallory.pub.asc"]);
+    let keyring = std::fs::read(env.home().join("keyring.pgp")).unwrap();
+    let certs: Vec<_> = CertParser::from_bytes(&keyring)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut serialised = Vec::new();
+    for cert in &certs {
+        cert.serialize(&mut serialised).unwrap();
+    }
+    assert!(
+        serialised == keyring,
+        "keyring.pgp differs from its certificates serialised"
+    );
+    assert_eq!(certs.len(), 5);
+    let bob = certs
+        .iter()
+        .find(|c| c.fingerprint().to_hex() == BOB)
+        .unwrap();
+    let certified = bob.userids().flat_map(|u| u.certifications()).any(|s| {
+        s.get_issuers()
+            .iter()
+            .any(|h| h.to_hex() == ALICE || ALICE.ends_with(&h.to_hex()))
+    });
+    assert!(certified, "Bob's certification by Alice was lost");
+}
+
 #[test]
 fn home_comes_from_flag_then_environment() {
     let env = Env::new();

@@ -44,7 +44,7 @@ fn generate(home: &Home, user_id: &str) -> Result<Verdict> {
     keyring.save(home, &lock)?;
     let stamps = Stamps::now(home)?;
     drop(lock);
-    warm_caches(home, &keyring, stamps)?;
+    warm_caches(home, keyring, stamps)?;
     outln!("{}", tsk.fingerprint().to_hex());
     Ok(Verdict::Pass)
 }
@@ -70,15 +70,22 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
     keyring.save(home, &lock)?;
     let stamps = Stamps::now(home)?;
     drop(lock);
-    warm_caches(home, &keyring, stamps)?;
-    for fpr in &summary.new {
-        outln!("new:       {}", describe(&keyring, fpr));
+    // The report first: warming the caches takes the keyring (and frees it
+    // before the web of trust is computed).
+    let mut report = Vec::new();
+    for (label, fprs) in [
+        ("new:      ", &summary.new),
+        ("updated:  ", &summary.updated),
+        ("unchanged:", &summary.unchanged),
+    ] {
+        report.extend(
+            fprs.iter()
+                .map(|f| format!("{label} {}", describe(&keyring, f))),
+        );
     }
-    for fpr in &summary.updated {
-        outln!("updated:   {}", describe(&keyring, fpr));
-    }
-    for fpr in &summary.unchanged {
-        outln!("unchanged: {}", describe(&keyring, fpr));
+    warm_caches(home, keyring, stamps)?;
+    for line in report {
+        outln!("{line}");
     }
     for fpr in &summary.new_secret {
         outln!(
@@ -109,7 +116,7 @@ fn load_for_change(home: &Home) -> Result<(WriteLock, Keyring)> {
 /// (see wot_cache). Runs after the write lock is released: the cache
 /// writers take it themselves.
 /// `stamps` were taken under the write lock, right after `keyring` was saved.
-fn warm_caches(home: &Home, keyring: &Keyring, stamps: Stamps) -> Result<()> {
+fn warm_caches(home: &Home, keyring: Keyring, stamps: Stamps) -> Result<()> {
     crate::trust::snapshot::build(home, keyring, stamps, SystemTime::now())?;
     Ok(())
 }
@@ -211,7 +218,7 @@ fn certify(home: &Home, query: &str, user_id: &str, key: Option<&str>) -> Result
     keyring.save(home, &lock)?;
     let stamps = Stamps::now(home)?;
     drop(lock);
-    warm_caches(home, &keyring, stamps)?;
+    warm_caches(home, keyring, stamps)?;
     outln!(
         "certified {user_id:?} on {} with {} (local)",
         query,

@@ -41,7 +41,15 @@ pub(crate) struct Keyring {
     pending_secrets: Vec<Cert>,
     /// keyring.pgp's metadata, taken before its bytes were read.
     loaded_stamp: Option<FileStamp>,
+    /// keyring.pgp as loaded, held open, and where each certificate's bytes
+    /// are in it when it was parsed along its index: [`Keyring::save`]
+    /// copies an unchanged certificate's bytes instead of serialising it.
+    loaded_file: Option<fs::File>,
+    loaded_spans: HashMap<Fingerprint, Span>,
 }
+
+/// Where a certificate's bytes are in keyring.pgp: (offset, length).
+type Span = (u64, u64);
 
 /// What an import changed, for the user's report.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -74,11 +82,15 @@ impl Keyring {
             keyring.digest = crate::keys::index::sha256_hex(whole)
                 .ok_or_else(|| damaged(&path, anyhow::anyhow!("cannot read it")))?;
             keyring.loaded_digest = keyring.digest.clone();
-            for cert in
+            for (cert, span) in
                 parse_keyring(home, &file, &keyring.digest).map_err(|e| damaged(&path, e))?
             {
+                if let Some(span) = span {
+                    keyring.loaded_spans.insert(cert.fingerprint(), span);
+                }
                 keyring.insert(cert);
             }
+            keyring.loaded_file = Some(file);
         }
         if let Some(missing) = keyring.own.iter().find(|f| !keyring.certs.contains_key(*f)) {
             bail!(
@@ -226,11 +238,25 @@ impl Keyring {
     pub(crate) fn save(&mut self, home: &Home, lock: &WriteLock) -> Result<()> {
         let mut spans = Vec::with_capacity(self.certs.len());
         let mut digest = String::new();
+        // Copying needs keyring.pgp to be the file loaded (a file replaced
+        // under the lock is another's: then every certificate is written anew).
+        let source = self
+            .loaded_file
+            .as_ref()
+            .filter(|_| FileStamp::of(&home.keyring_path()) == self.loaded_stamp);
         let keyring = home.stage_with(lock, &home.keyring_path(), false, |out| {
             let mut out = Hashing::new(std::io::BufWriter::with_capacity(1 << 16, out));
-            for cert in self.certs.values() {
+            let mut buf = Vec::new();
+            for (fpr, cert) in &self.certs {
                 let start = out.written;
-                cert.serialize(&mut out)?;
+                match (source, self.loaded_spans.get(fpr)) {
+                    (Some(file), Some(&(offset, len))) if !self.changed.contains(fpr) => {
+                        buf.resize(usize::try_from(len)?, 0);
+                        crate::keys::index::read_at(file, &mut buf, offset)?;
+                        std::io::Write::write_all(&mut out, &buf)?;
+                    }
+                    _ => cert.serialize(&mut out)?,
+                }
                 spans.push((cert, start, out.written - start));
             }
             digest = out.finish()?;
@@ -454,18 +480,21 @@ fn check_own_keys_present(home: &Home) -> Result<()> {
 /// exactly these bytes (each span must parse to the one certificate the
 /// index names), else in one pass. Read in pieces: the file's bytes are
 /// never all in memory beside the certificates parsed from them.
-fn parse_keyring(home: &Home, file: &fs::File, digest: &str) -> Result<Vec<Cert>> {
+///
+/// Each certificate comes with its span (offset, length) when parsed from one.
+fn parse_keyring(home: &Home, file: &fs::File, digest: &str) -> Result<Vec<(Cert, Option<Span>)>> {
     use rayon::prelude::*;
     let len = file.metadata()?.len();
     if let Some(tiling) = KeyringIndex::tiling(home, len, digest) {
-        let parsed: Option<Vec<Cert>> = tiling
+        let parsed: Option<Vec<_>> = tiling
             .par_iter()
             .map(|(span, fpr)| {
                 let mut bytes = vec![0u8; span.end - span.start];
                 crate::keys::index::read_at(file, &mut bytes, span.start as u64).ok()?;
-                Cert::from_bytes(&bytes)
+                let cert = Cert::from_bytes(&bytes)
                     .ok()
-                    .filter(|c| c.fingerprint().to_hex() == *fpr)
+                    .filter(|c| c.fingerprint().to_hex() == *fpr)?;
+                Some((cert, Some((span.start as u64, bytes.len() as u64))))
             })
             .collect();
         if let Some(certs) = parsed {
@@ -473,7 +502,9 @@ fn parse_keyring(home: &Home, file: &fs::File, digest: &str) -> Result<Vec<Cert>
         }
     }
     let reader = std::io::BufReader::with_capacity(1 << 16, PositionalReader { file, at: 0 });
-    CertParser::from_reader(reader)?.collect()
+    CertParser::from_reader(reader)?
+        .map(|cert| Ok((cert?, None)))
+        .collect()
 }
 
 /// Reads `file` from the start without moving its shared cursor.

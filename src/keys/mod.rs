@@ -6,5 +6,6 @@ pub(crate) mod crypto;
 pub(crate) mod home;
 pub(crate) mod index;
 pub(crate) mod keyring;
+pub(crate) mod memory;
 pub(crate) mod sig_cache;
 pub(crate) mod signing;

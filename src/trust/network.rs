@@ -17,8 +17,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use openpgp::packet::UserID;
 use openpgp::Fingerprint;
+use rayon::prelude::*;
 use sequoia_openpgp as openpgp;
-use sequoia_wot::store::{Backend, CertStore, Store};
+use sequoia_wot::store::{CertStore, Store};
 use sequoia_wot::{CertSynopsis, Certification, Depth, RevocationStatus, UserIDSynopsis};
 use serde::{Deserialize, Serialize};
 
@@ -142,11 +143,10 @@ impl Network {
         let policy = crate::keys::crypto::policy(now);
         let store = CertStore::from_cert_refs(keyring.certs(), &policy, now)
             .context("building the web of trust")?;
-        store.precompute();
         let certs: Vec<CertSynopsis> = store.synopses().collect();
         let certifications = certs
-            .iter()
-            .flat_map(|s| store.third_party_certifications_of(&s.fingerprint()))
+            .par_iter()
+            .flat_map_iter(|s| certifications_of(&store, keyring, &s.fingerprint()))
             .collect();
         let listed: HashSet<Fingerprint> = certs.iter().map(|s| s.fingerprint()).collect();
         let unusable = keyring
@@ -208,8 +208,9 @@ impl Network {
             match store.lookup_synopsis_by_fpr(&fpr) {
                 Ok(synopsis) => {
                     self.certs.push(synopsis);
+                    let subset = &change.subset;
                     self.certifications
-                        .extend(store.third_party_certifications_of(&fpr));
+                        .extend(certifications_of(&store, subset, &fpr));
                 }
                 Err(_) => self.unusable.push(unusable),
             }
@@ -471,11 +472,13 @@ impl Cached {
                 ))
             })
             .collect::<Result<_>>()?;
+        let lean_certs: Vec<CertSynopsis> = certs.iter().map(lean_synopsis).collect();
         let certifications = self
             .certifications
             .iter()
             .map(|c| {
-                let (Some(issuer), Some(target)) = (certs.get(c.issuer), certs.get(c.target))
+                let (Some(issuer), Some(target)) =
+                    (lean_certs.get(c.issuer), lean_certs.get(c.target))
                 else {
                     bail!("certification refers to a missing certificate");
                 };
@@ -558,6 +561,86 @@ fn horizon(keyring: &Keyring, now: SystemTime) -> Option<SystemTime> {
     .into_iter()
     .flatten()
     .min()
+}
+
+/// The valid third-party certifications of `target`, lean (see [`lean`]):
+/// sequoia-wot's own selection (`backend_redges_default`, what its
+/// `precompute` runs per certificate), without its cache, which would keep
+/// every certification set with full synopses for the life of the store.
+fn certifications_of<'a, S>(
+    store: &CertStore<'a, '_, S>,
+    certs: &impl CertSource,
+    target: &Fingerprint,
+) -> Vec<Certification>
+where
+    S: sequoia_wot::sequoia_cert_store::store::Store<'a> + Send + Sync,
+{
+    let Some(cert) = certs.cert(target) else {
+        return Vec::new();
+    };
+    let Ok(valid) = cert.with_policy(store.policy(), store.reference_time()) else {
+        return Vec::new();
+    };
+    sequoia_wot::store::backend_redges_default(store, valid, Depth::new(0))
+        .iter()
+        .flat_map(|set| set.certifications().flat_map(|(_, c)| c.iter().map(lean)))
+        .collect()
+}
+
+/// Where [`certifications_of`] finds a target certificate.
+trait CertSource: Sync {
+    fn cert(&self, fpr: &Fingerprint) -> Option<&Cert>;
+}
+
+impl CertSource for Keyring {
+    fn cert(&self, fpr: &Fingerprint) -> Option<&Cert> {
+        self.get(fpr)
+    }
+}
+
+impl CertSource for Vec<Cert> {
+    fn cert(&self, fpr: &Fingerprint) -> Option<&Cert> {
+        self.iter().find(|c| &c.fingerprint() == fpr)
+    }
+}
+
+/// `certification` with its issuer's and target's synopses reduced to
+/// what a certification needs of them (fingerprint, expiry, revocation):
+/// no user IDs.
+///
+/// Why: sequoia-wot copies both synopses, user IDs and all, into every
+/// certification, and again into every certification set it builds; on
+/// Debian's keyring that is ~70 MB in the network and as much again in the
+/// computation. Its path search takes a certificate's user IDs from the
+/// network's synopses (looked up by fingerprint, the full ones listed
+/// first), never from a certification's copy; the tests that compare every
+/// validity with gpg's (`tests/wot_gpg.rs`) hold with lean certifications.
+fn lean(certification: &Certification) -> Certification {
+    let c = certification;
+    let mut lean = Certification::new(
+        lean_synopsis(c.issuer()),
+        c.userid().cloned(),
+        lean_synopsis(c.target()),
+        c.creation_time(),
+    )
+    .set_expiration_time(c.expiration_time())
+    .set_exportable(c.exportable())
+    .set_amount(c.amount())
+    .set_depth(c.depth());
+    if !c.regular_expressions_bytes().is_empty() {
+        lean = lean
+            .set_regular_expressions(c.regular_expressions_bytes().iter().map(|r| r.as_slice()));
+    }
+    lean
+}
+
+fn lean_synopsis(s: &CertSynopsis) -> CertSynopsis {
+    CertSynopsis::new(
+        s.fingerprint(),
+        s.expiration_time(),
+        s.revocation_status(),
+        std::iter::empty::<UserIDSynopsis>(),
+    )
 }
 
 /// Every signature on any component of `cert`.

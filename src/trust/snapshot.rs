@@ -172,13 +172,18 @@ pub(crate) struct Validity {
 /// it was when `stamps` were taken (loaded after, or just saved).
 pub(crate) fn build(
     home: &Home,
-    keyring: &Keyring,
+    keyring: Keyring,
     stamps: Stamps,
     now: SystemTime,
 ) -> Result<(KeyTrust, WebOfTrust)> {
-    let network = Network::load_or_build(home, keyring, now)?;
+    let network = Network::load_or_build(home, &keyring, now)?;
     let digest = keyring.digest();
-    finish(home, stamps, &network, keyring.own_keys(), &digest, now)
+    let own_keys = keyring.own_keys().clone();
+    // The web of trust needs only the network: the parsed keyring (the
+    // larger of the two, ~115 MB for Debian's) goes first.
+    drop(keyring);
+    crate::keys::memory::release_freed();
+    finish(home, stamps, &network, &own_keys, &digest, now)
 }
 
 /// [`build`] for a reader whose snapshots are stale: from the cached
@@ -203,7 +208,7 @@ fn build_for_reading(
             return finish(home, stamps, &network, &own, &digest, now);
         }
     }
-    build(home, &Keyring::load(home)?, stamps, now)
+    build(home, Keyring::load(home)?, stamps, now)
 }
 
 /// The web of trust from `network` (of the keyring whose SHA-256 is

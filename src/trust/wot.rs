@@ -137,7 +137,7 @@ impl WebOfTrust {
             .collect();
         // Local (non-exportable) certifications count only when an
         // ultimately trusted key made them: they are the user's own word.
-        // (Copied only when some must go: a Debian-sized network is 100 MB.)
+        // (Copied only when some must go.)
         let counts_here =
             |c: &Certification| c.exportable() || ultimate.contains(&c.issuer().fingerprint());
         let certifications: std::borrow::Cow<[Certification]> =
