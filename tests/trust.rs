@@ -347,3 +347,67 @@ fn explain_names_a_certification_that_expired() {
         "{json:#}"
     );
 }
+
+/// `key certify` refuses what gpg refuses (an expired or revoked key, a
+/// revoked user ID), exits 2 and leaves the keyring as it was.
+#[test]
+fn certify_refuses_expired_and_revoked_keys_and_user_ids() {
+    use sequoia_openpgp::cert::prelude::*;
+    use sequoia_openpgp::types::ReasonForRevocation;
+    use std::time::{Duration, SystemTime};
+    let env = Env::new();
+    env.import(&["alice.sec.asc"]);
+    let year = Duration::from_secs(365 * 24 * 3600);
+    let (expired, _) = new_key(
+        "Old Key <old@example.org>",
+        SystemTime::now() - 2 * year,
+        Some(year),
+    );
+    let bob = read_tsk("bob.sec.asc");
+    let uid = bob.userids().next().unwrap().userid().clone();
+    let uid_revocation = UserIDRevocationBuilder::new()
+        .set_reason_for_revocation(ReasonForRevocation::UIDRetired, b"")
+        .unwrap()
+        .build(&mut primary_signer(&bob), &bob, &uid, None)
+        .unwrap();
+    let bob_retired = read_cert("bob.pub.asc")
+        .insert_packets(uid_revocation)
+        .unwrap()
+        .0;
+    let carol = read_tsk("carol.sec.asc");
+    let carol_revoked = read_cert("carol.pub.asc")
+        .insert_packets(
+            carol
+                .revoke(
+                    &mut primary_signer(&carol),
+                    ReasonForRevocation::KeyCompromised,
+                    b"",
+                )
+                .unwrap(),
+        )
+        .unwrap()
+        .0;
+    let carol_uid =
+        String::from_utf8_lossy(carol.userids().next().unwrap().userid().value()).into_owned();
+    let cases = [
+        (
+            expired.clone(),
+            "Old Key <old@example.org>".to_string(),
+            "has expired",
+        ),
+        (bob_retired, BOB_UID.to_string(), "revoked that user ID"),
+        (carol_revoked, carol_uid, "has revoked it"),
+    ];
+    for (i, (cert, uid, reason)) in cases.into_iter().enumerate() {
+        let file = format!("cert{i}.asc");
+        write_armored_cert(&env.path(&file), &cert);
+        assert_eq!(env.run(&["key", "import", &file]).code, 0);
+        let before = std::fs::read(env.home().join("keyring.pgp")).unwrap();
+        let fpr = cert.fingerprint().to_hex();
+        let out = env.run(&["key", "certify", &fpr, &uid]);
+        assert_eq!(out.code, 2, "{fpr}: {}", out.stderr);
+        assert!(out.stderr.contains(reason), "{fpr}: {}", out.stderr);
+        let after = std::fs::read(env.home().join("keyring.pgp")).unwrap();
+        assert!(before == after, "{fpr}: the keyring changed");
+    }
+}

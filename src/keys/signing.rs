@@ -135,12 +135,45 @@ pub(crate) fn certify_user_id(
     target: &Cert,
     userid: &UserID,
 ) -> Result<Signature> {
+    check_certifiable(target, userid, SystemTime::now())?;
     let tsk = read_secret(home, certifier)?
         .with_context(|| format!("the secret key {certifier} is missing from the home"))?;
     let mut signer = usable_secret(&tsk.primary_key().key().clone().parts_into_secret()?)?;
     SignatureBuilder::new(SignatureType::GenericCertification)
         .set_exportable_certification(false)?
         .sign_userid_binding(&mut signer, target.primary_key().key(), userid)
+}
+
+/// Refuses what gpg refuses to certify: a key that has no valid
+/// self-signature under the policy, has expired or was revoked by its
+/// owner, and a user ID the key does not bind or its owner revoked. Such a
+/// certification would authenticate nothing (the web of trust ignores it)
+/// while looking, in the keyring, like a statement the user made.
+fn check_certifiable(target: &Cert, userid: &UserID, now: SystemTime) -> Result<()> {
+    use openpgp::types::RevocationStatus;
+    let policy = crate::keys::crypto::policy(now);
+    let fpr = target.fingerprint();
+    let shown = String::from_utf8_lossy(userid.value());
+    let valid = target.with_policy(&policy, now).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot certify {fpr}: it has no valid self-signature under the crypto policy ({e})"
+        )
+    })?;
+    if let RevocationStatus::Revoked(_) = valid.revocation_status() {
+        bail!("cannot certify {fpr}: its owner has revoked it");
+    }
+    if valid.alive().is_err() {
+        bail!(
+            "cannot certify {fpr}: it has expired (its owner can extend it; then import it again)"
+        );
+    }
+    let Some(ua) = valid.userids().find(|u| u.userid() == userid) else {
+        bail!("cannot certify {shown:?} on {fpr}: the key does not bind that user ID with a valid self-signature");
+    };
+    if let RevocationStatus::Revoked(_) = ua.revocation_status() {
+        bail!("cannot certify {shown:?} on {fpr}: its owner has revoked that user ID");
+    }
+    Ok(())
 }
 
 /// Generates a new Ed25519 signing key (see docs/crypto-backend.md for why
