@@ -26,6 +26,7 @@ use std::time::SystemTime;
 use anyhow::Result;
 use openpgp::packet::UserID;
 use openpgp::Fingerprint;
+use rayon::prelude::*;
 use sequoia_openpgp as openpgp;
 use sequoia_wot::store::SynopsisSlice;
 use sequoia_wot::{
@@ -251,33 +252,55 @@ impl WebOfTrust {
                 .filter_map(|f| by_fpr.get(f).copied())
                 .filter(|s| usable(s) && !done.contains(&s.fingerprint()))
                 .collect();
-            for s in candidates {
+            // Who certifies each candidate's user IDs, one hop from an
+            // introducer: independent per candidate, so found in parallel;
+            // the counts are then taken in order, as before.
+            let found: Vec<Vec<Option<Vec<Fingerprint>>>> = candidates
+                .par_iter()
+                .map(|s| {
+                    let fpr = s.fingerprint();
+                    let own_network;
+                    let is_root = role
+                        .get(&fpr)
+                        .is_some_and(|level| amount_of(*level).is_some());
+                    let network = if is_root {
+                        own_network = rooted(Some(&fpr))?;
+                        &own_network
+                    } else {
+                        &network
+                    };
+                    let entry = certs.get(&fpr).expect("every synopsis has an entry");
+                    // One hop from each introducer: a path per valid
+                    // certification, until 120 is reached (which already
+                    // makes the user ID fully valid).
+                    Ok(entry
+                        .user_ids
+                        .iter()
+                        .map(|uid| {
+                            (!uid.revoked).then(|| {
+                                network
+                                    .authenticate(&uid.raw, &fpr, FULLY_TRUSTED)
+                                    .iter()
+                                    .map(|(path, _)| path.root().fingerprint())
+                                    .collect()
+                            })
+                        })
+                        .collect())
+                })
+                .collect::<Result<_>>()?;
+            for (s, certifiers) in candidates.iter().zip(found) {
                 let fpr = s.fingerprint();
-                let own_network;
-                let is_root = role
-                    .get(&fpr)
-                    .is_some_and(|level| amount_of(*level).is_some());
-                let network = if is_root {
-                    own_network = rooted(Some(&fpr))?;
-                    &own_network
-                } else {
-                    &network
-                };
                 let entry = certs.get_mut(&fpr).expect("every synopsis has an entry");
                 let mut any_full = false;
                 let mut every_full = true;
-                for (i, uid) in entry.user_ids.iter_mut().enumerate() {
-                    if uid.revoked {
+                for (i, (uid, certifiers)) in entry.user_ids.iter_mut().zip(certifiers).enumerate()
+                {
+                    let Some(certifiers) = certifiers else {
                         every_full = false;
                         continue;
-                    }
+                    };
                     let count = counts.entry((fpr.clone(), i)).or_default();
-                    // One hop from each introducer: a path per valid
-                    // certification, until 120 is reached (which already makes
-                    // the user ID fully valid, whatever was counted before).
-                    let paths = network.authenticate(&uid.raw, &fpr, FULLY_TRUSTED);
-                    for (path, _) in paths.iter() {
-                        let certifier = path.root().fingerprint();
+                    for certifier in certifiers {
                         // An introducer's own user IDs are "authenticated" by a
                         // path of no hops from itself; GnuPG never counts a
                         // key's self-signature as an introduction
