@@ -80,6 +80,11 @@ impl FileStamp {
         self.len == other.len && self.modified_ns == other.modified_ns && self.inode == other.inode
     }
 
+    /// The metadata of an open file now (no content digest).
+    pub(crate) fn of_file(file: &File) -> Option<FileStamp> {
+        Self::from_metadata(file.metadata().ok()?)
+    }
+
     fn from_metadata(meta: std::fs::Metadata) -> Option<FileStamp> {
         let modified_ns = meta
             .modified()

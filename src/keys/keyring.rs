@@ -41,11 +41,19 @@ pub(crate) struct Keyring {
     pending_secrets: Vec<Cert>,
     /// keyring.pgp's metadata, taken before its bytes were read.
     loaded_stamp: Option<FileStamp>,
-    /// keyring.pgp as loaded, held open, and where each certificate's bytes
-    /// are in it when it was parsed along its index: [`Keyring::save`]
-    /// copies an unchanged certificate's bytes instead of serialising it.
-    loaded_file: Option<fs::File>,
-    loaded_spans: HashMap<Fingerprint, Span>,
+    /// keyring.pgp as loaded, when it was parsed along its index.
+    source: Option<Source>,
+}
+
+/// keyring.pgp as loaded, held open, and where each certificate's bytes
+/// are in it: [`Keyring::save`] copies an unchanged certificate's bytes
+/// instead of serialising it again.
+struct Source {
+    file: fs::File,
+    /// The open file's metadata when it was read: a file changed in place
+    /// since is not copied from.
+    stamp: Option<FileStamp>,
+    spans: HashMap<Fingerprint, Span>,
 }
 
 /// Where a certificate's bytes are in keyring.pgp: (offset, length).
@@ -82,15 +90,22 @@ impl Keyring {
             keyring.digest = crate::keys::index::sha256_hex(whole)
                 .ok_or_else(|| damaged(&path, anyhow::anyhow!("cannot read it")))?;
             keyring.loaded_digest = keyring.digest.clone();
+            let mut spans = HashMap::new();
             for (cert, span) in
                 parse_keyring(home, &file, &keyring.digest).map_err(|e| damaged(&path, e))?
             {
                 if let Some(span) = span {
-                    keyring.loaded_spans.insert(cert.fingerprint(), span);
+                    spans.insert(cert.fingerprint(), span);
                 }
                 keyring.insert(cert);
             }
-            keyring.loaded_file = Some(file);
+            if !spans.is_empty() {
+                keyring.source = Some(Source {
+                    stamp: FileStamp::of_file(&file),
+                    file,
+                    spans,
+                });
+            }
         }
         if let Some(missing) = keyring.own.iter().find(|f| !keyring.certs.contains_key(*f)) {
             bail!(
@@ -238,19 +253,18 @@ impl Keyring {
     pub(crate) fn save(&mut self, home: &Home, lock: &WriteLock) -> Result<()> {
         let mut spans = Vec::with_capacity(self.certs.len());
         let mut digest = String::new();
-        // Copying needs keyring.pgp to be the file loaded (a file replaced
-        // under the lock is another's: then every certificate is written anew).
         let source = self
-            .loaded_file
+            .source
             .as_ref()
-            .filter(|_| FileStamp::of(&home.keyring_path()) == self.loaded_stamp);
+            .filter(|s| s.stamp.is_some() && FileStamp::of_file(&s.file) == s.stamp);
         let keyring = home.stage_with(lock, &home.keyring_path(), false, |out| {
             let mut out = Hashing::new(std::io::BufWriter::with_capacity(1 << 16, out));
             let mut buf = Vec::new();
             for (fpr, cert) in &self.certs {
                 let start = out.written;
-                match (source, self.loaded_spans.get(fpr)) {
-                    (Some(file), Some(&(offset, len))) if !self.changed.contains(fpr) => {
+                let span = source.and_then(|s| Some((&s.file, *s.spans.get(fpr)?)));
+                match span {
+                    Some((file, (offset, len))) if !self.changed.contains(fpr) => {
                         buf.resize(usize::try_from(len)?, 0);
                         crate::keys::index::read_at(file, &mut buf, offset)?;
                         std::io::Write::write_all(&mut out, &buf)?;

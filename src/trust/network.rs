@@ -146,7 +146,7 @@ impl Network {
         let certs: Vec<CertSynopsis> = store.synopses().collect();
         let certifications = certs
             .par_iter()
-            .flat_map_iter(|s| certifications_of(&store, keyring, &s.fingerprint()))
+            .flat_map_iter(|s| certifications_of(&store, &s.fingerprint()))
             .collect();
         let listed: HashSet<Fingerprint> = certs.iter().map(|s| s.fingerprint()).collect();
         let unusable = keyring
@@ -208,9 +208,7 @@ impl Network {
             match store.lookup_synopsis_by_fpr(&fpr) {
                 Ok(synopsis) => {
                     self.certs.push(synopsis);
-                    let subset = &change.subset;
-                    self.certifications
-                        .extend(certifications_of(&store, subset, &fpr));
+                    self.certifications.extend(certifications_of(&store, &fpr));
                 }
                 Err(_) => self.unusable.push(unusable),
             }
@@ -569,39 +567,25 @@ fn horizon(keyring: &Keyring, now: SystemTime) -> Option<SystemTime> {
 /// every certification set with full synopses for the life of the store.
 fn certifications_of<'a, S>(
     store: &CertStore<'a, '_, S>,
-    certs: &impl CertSource,
     target: &Fingerprint,
 ) -> Vec<Certification>
 where
     S: sequoia_wot::sequoia_cert_store::store::Store<'a> + Send + Sync,
 {
-    let Some(cert) = certs.cert(target) else {
+    use sequoia_wot::sequoia_cert_store::Store as _;
+    let Ok(cert) = store.lookup_by_cert_fpr(target) else {
         return Vec::new();
     };
-    let Ok(valid) = cert.with_policy(store.policy(), store.reference_time()) else {
+    let Ok(valid) = cert
+        .to_cert()
+        .and_then(|c| c.with_policy(store.policy(), store.reference_time()))
+    else {
         return Vec::new();
     };
     sequoia_wot::store::backend_redges_default(store, valid, Depth::new(0))
         .iter()
         .flat_map(|set| set.certifications().flat_map(|(_, c)| c.iter().map(lean)))
         .collect()
-}
-
-/// Where [`certifications_of`] finds a target certificate.
-trait CertSource: Sync {
-    fn cert(&self, fpr: &Fingerprint) -> Option<&Cert>;
-}
-
-impl CertSource for Keyring {
-    fn cert(&self, fpr: &Fingerprint) -> Option<&Cert> {
-        self.get(fpr)
-    }
-}
-
-impl CertSource for Vec<Cert> {
-    fn cert(&self, fpr: &Fingerprint) -> Option<&Cert> {
-        self.iter().find(|c| &c.fingerprint() == fpr)
-    }
 }
 
 /// `certification` with its issuer's and target's synopses reduced to
