@@ -19,6 +19,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "PGP_PKG_HOME", value_name = "DIR")]
     pub(crate) home: Option<PathBuf>,
 
+    /// No network at all: a command that needs it fails (exit 2) and says so
+    #[arg(long, global = true, env = "PGP_PKG_OFFLINE")]
+    pub(crate) offline: bool,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -64,6 +68,8 @@ pub(crate) enum Command {
         signature: Option<PathBuf>,
         #[command(flatten)]
         trust: MinTrustArgs,
+        #[command(flatten)]
+        fetch: FetchArgs,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
@@ -80,6 +86,8 @@ pub(crate) enum Command {
         signatures: Vec<String>,
         #[command(flatten)]
         trust: MinTrustArgs,
+        #[command(flatten)]
+        fetch: FetchArgs,
         /// Pin each signed package's current signers in pgp-pkg.toml (where none is pinned yet)
         #[arg(long)]
         record_pins: bool,
@@ -91,10 +99,66 @@ pub(crate) enum Command {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeyCommand {
-    /// Make a new Ed25519 signing key and keep it as your own (ultimately trusted)
+    /// Make a new Ed25519 signing key and keep it as your own (ultimately trusted),
+    /// with a revocation certificate kept in the home
     Generate {
         #[arg(long, value_name = "\"Name <email>\"")]
         user_id: String,
+        /// How long the key is valid: 3y, 18m, 90d, or never (extend it later
+        /// with a new self-signature) [default: 3y]
+        #[arg(long, value_name = "DURATION", default_value = "3y")]
+        expires: String,
+    },
+    /// Look certificates up (email: WKD, then keyservers; fingerprint or key ID:
+    /// keyservers) and import what is found. A fetched key is not trusted for being fetched
+    Fetch {
+        /// Email addresses, fingerprints (40 or 64 hex digits) or key IDs (16 hex digits)
+        #[arg(required = true, value_name = "QUERY")]
+        queries: Vec<String>,
+        #[command(flatten)]
+        servers: KeyserverArgs,
+    },
+    /// Ask the keyservers and WKD for updates (revocations, new expiry dates,
+    /// subkeys, certifications) of certificates in the keyring, and merge them
+    Refresh {
+        /// The certificates to refresh [default: every certificate in the keyring]
+        #[arg(value_name = "FPR")]
+        fingerprints: Vec<String>,
+        #[command(flatten)]
+        servers: KeyserverArgs,
+    },
+    /// Revoke one of your own keys: the revocation is imported, and printed for publishing
+    Revoke {
+        /// Your own key [default: your only key]
+        #[arg(value_name = "FPR")]
+        fingerprint: Option<String>,
+        /// compromised, superseded, retired or unspecified
+        #[arg(long, default_value = "unspecified")]
+        reason: String,
+        /// A short explanation, published with the revocation
+        #[arg(long, default_value = "")]
+        message: String,
+    },
+    /// Remove a certificate from the keyring
+    Delete {
+        #[arg(value_name = "FPR")]
+        fingerprint: String,
+        /// Needed to delete one of your own keys: its secret key is deleted too
+        #[arg(long)]
+        secret: bool,
+    },
+    /// Write your key into a Web Key Directory tree (DIR/.well-known/openpgpkey/DOMAIN/...)
+    /// to publish on https://openpgpkey.DOMAIN
+    PublishWkd {
+        /// Your own key, or any certificate [default: your only key]
+        #[arg(value_name = "FPR")]
+        fingerprint: Option<String>,
+        /// Where to write the tree
+        #[arg(long, value_name = "DIR")]
+        directory: PathBuf,
+        /// The domain [default: each domain of the key's user IDs]
+        #[arg(long)]
+        domain: Option<String>,
     },
     /// Import certificates, secret keys and revocation certificates (armored or binary)
     Import {
@@ -144,6 +208,8 @@ pub(crate) enum HookCommand {
         pkg_version: String,
         #[command(flatten)]
         trust: MinTrustArgs,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
     /// Called by the mix task: verifies the project's mix.lock (found from the working directory)
     Mix {
@@ -152,6 +218,8 @@ pub(crate) enum HookCommand {
         lockfile: Option<PathBuf>,
         #[command(flatten)]
         trust: MinTrustArgs,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
 }
 
@@ -205,6 +273,27 @@ pub(crate) struct MinTrustArgs {
     /// Require a good signature at this trust or above (never, unknown, marginal, full, ultimate)
     #[arg(long, env = "PGP_PKG_MIN_TRUST", value_name = "LEVEL")]
     pub(crate) min_trust: Option<TrustLevel>,
+}
+
+/// Where certificates are looked up.
+#[derive(Debug, Args, Default, Clone)]
+pub(crate) struct KeyserverArgs {
+    /// A keyserver (HKP), https://HOST[:PORT]; repeatable [default: PGP_PKG_KEYSERVERS,
+    /// else the home's config.toml, else https://keys.openpgp.org]
+    #[arg(long = "keyserver", value_name = "URL")]
+    pub(crate) keyservers: Vec<String>,
+}
+
+/// `--fetch-keys`: look up signers that are not in the keyring, and refresh
+/// expired or revoked ones once, before judging them.
+#[derive(Debug, Args, Default, Clone)]
+pub(crate) struct FetchArgs {
+    /// Look up unknown signers (keyservers, WKD) and refresh expired or revoked ones
+    /// before judging them; fetched keys get no trust for being fetched
+    #[arg(long, env = "PGP_PKG_FETCH_KEYS")]
+    pub(crate) fetch_keys: bool,
+    #[command(flatten)]
+    pub(crate) servers: KeyserverArgs,
 }
 
 fn parse_ecosystem(s: &str) -> Result<Ecosystem, String> {

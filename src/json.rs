@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::decision::report::{PackageReport, Report, SignerReport};
+use crate::keys::discovery::origins::Origin;
 use crate::trust::explain::{Explanation, Hop, UserIdExplanation};
 use crate::trust::wot::{CertValidity, UserIdValidity};
 use crate::trust::TrustLevel;
@@ -106,6 +107,9 @@ pub(crate) struct KeyJson<'a> {
     pub(crate) user_ids: Vec<UserIdJson<'a>>,
     /// One of the user's own keys (its secret is in the home).
     pub(crate) own: bool,
+    /// Where and when it was last fetched (`key fetch`, `key refresh`,
+    /// `--fetch-keys`); `null` for a key only ever imported from a file.
+    pub(crate) origin: Option<&'a Origin>,
 }
 
 #[derive(Serialize)]
@@ -116,7 +120,7 @@ pub(crate) struct UserIdJson<'a> {
 }
 
 impl<'a> KeyJson<'a> {
-    pub(crate) fn new(c: &'a CertValidity, own: bool) -> Self {
+    pub(crate) fn new(c: &'a CertValidity, own: bool, origin: Option<&'a Origin>) -> Self {
         KeyJson {
             fingerprint: &c.fingerprint,
             owner_trust: c.owner_trust,
@@ -125,6 +129,7 @@ impl<'a> KeyJson<'a> {
             validity: c.validity,
             user_ids: c.user_ids.iter().map(UserIdJson::new).collect(),
             own,
+            origin,
         }
     }
 }

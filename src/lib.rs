@@ -2,7 +2,8 @@
 //! Composer packages. docs/development.md describes the layout; in short,
 //! each layer uses only those listed before it:
 //!
-//! 1. `model`, `terms`: shared ids and time; term-file readers.
+//! 1. `model`, `terms`, `net`: shared ids and time; term-file readers; the
+//!    one HTTP client.
 //! 2. `checksum_file`, `package`, `lockfile`: what is signed, package
 //!    readers, what a project pins.
 //! 3. `keys`: the home, the keyring, own keys, signing.
@@ -13,6 +14,7 @@
 //! 8. `cli`, `commands`: the command line and what each command does.
 
 pub mod model;
+pub(crate) mod net;
 pub mod terms;
 
 pub mod checksum_file;

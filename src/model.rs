@@ -110,6 +110,19 @@ pub(crate) fn unhex(s: &str) -> Result<Vec<u8>> {
 }
 
 /// RFC 3339 in UTC, without pulling in a date crate.
+/// The 1-based line and column (in characters) of byte `offset` in `text`,
+/// for `FILE:LINE:COLUMN:` messages.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
 pub(crate) fn timestamp(t: SystemTime) -> String {
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)

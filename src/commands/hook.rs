@@ -6,19 +6,19 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::Verdict;
+use super::{Run, Verdict};
 use crate::cli::HookCommand;
 use crate::decision::report::Report;
 use crate::decision::rules::decide;
 use crate::keys::home::Home;
 use crate::model::{Ecosystem, PackageId};
+use crate::net::Http;
 use crate::package::{extract_composer_zip, read_package, IdentityHints, Limits};
 use crate::project::policy_file::ProjectPolicy;
 use crate::signatures::sources::SignatureSources;
 use crate::signatures::verify::Verifier;
-use crate::trust::TrustLevel;
 
-pub(crate) fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
+pub(crate) fn run(home: &Home, http: &Http, cmd: HookCommand) -> Result<Verdict> {
     match cmd {
         HookCommand::Composer {
             archive,
@@ -27,6 +27,7 @@ pub(crate) fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
             name,
             pkg_version,
             trust,
+            fetch,
         } => {
             let package = archive
                 .or(tree)
@@ -39,13 +40,18 @@ pub(crate) fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
                     dest.display()
                 );
             }
+            let run = Run {
+                min_trust: trust.min_trust,
+                fetch,
+                json: false,
+            };
             let verdict = composer(
                 home,
+                http,
                 &package,
                 extract_to.as_deref(),
-                &name,
-                &pkg_version,
-                trust.min_trust,
+                (&name, &pkg_version),
+                &run,
             );
             // Only a package that meets the policy keeps its extracted files.
             if let Some(dest) = &extract_to {
@@ -57,12 +63,21 @@ pub(crate) fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
             }
             verdict
         }
-        HookCommand::Mix { lockfile, trust } => {
+        HookCommand::Mix {
+            lockfile,
+            trust,
+            fetch,
+        } => {
             let lockfile = match lockfile {
                 Some(l) => l,
                 None => project_dir("mix.lock")?.join("mix.lock"),
             };
-            super::tree::verify_tree(home, &[lockfile], &[], trust.min_trust, false, false)
+            let run = Run {
+                min_trust: trust.min_trust,
+                fetch,
+                json: false,
+            };
+            super::tree::verify_tree(home, http, &[lockfile], &[], false, &run)
         }
     }
 }
@@ -70,11 +85,11 @@ pub(crate) fn run(home: &Home, cmd: HookCommand) -> Result<Verdict> {
 /// One Composer package, archive or installed tree, against the project's policy.
 fn composer(
     home: &Home,
+    http: &Http,
     package: &Path,
     extract_to: Option<&Path>,
-    name: &str,
-    version: &str,
-    min_trust: Option<TrustLevel>,
+    (name, version): (&str, &str),
+    run: &Run,
 ) -> Result<Verdict> {
     let project = project_dir("composer.json").unwrap_or_else(|_| PathBuf::from("."));
     let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
@@ -93,14 +108,23 @@ fn composer(
         Some(dest) => extract_composer_zip(package, &hints, &limits, dest)?,
         None => read_package(package, &hints, &limits)?,
     };
-    let sources = SignatureSources::new(&[], &rules.signature_sources(&project));
-    let evidence = Verifier::open(home)?.evidence(&read.checksum_file, sources.find(&id)?)?;
+    let sources =
+        SignatureSources::new(&[], &rules.signature_sources(&project), http).with_project(&project);
+    let evidence = super::fetching::evidence_all(
+        home,
+        http,
+        &run.fetch,
+        Verifier::open(home)?,
+        &[(&read.checksum_file, sources.find(&id)?)],
+    )?
+    .pop()
+    .expect("one package, one evidence");
     let report = Report {
         packages: vec![decide(
             &id,
             &read.integrity_errors,
             &evidence,
-            &rules.for_package(&id, min_trust),
+            &rules.for_package(&id, run.min_trust),
         )],
     };
     super::finish(&report, false, super::Layout::Blocks)

@@ -1,25 +1,50 @@
-//! `key generate|import|list|export`.
+//! `key generate|import|fetch|refresh|list|export|certify|revoke|delete|publish-wkd`.
 
 use std::time::SystemTime;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use openpgp::parse::Parse;
 use openpgp::serialize::SerializeInto;
 use sequoia_openpgp as openpgp;
 
-use super::{read_input, Verdict};
-use crate::cli::KeyCommand;
+use super::{fetching, read_input, Verdict};
+use crate::cli::{KeyCommand, KeyserverArgs};
+use crate::keys::discovery::config::key_sources;
+use crate::keys::discovery::origins::Origins;
+use crate::keys::discovery::{cert_emails, wkd, Discovery, KeyQuery};
 use crate::keys::home::{Home, WriteLock};
 use crate::keys::keyring::{parse_key_material, CertLookup, IssuerLookup, Keyring, ParsedKeys};
-use crate::keys::signing::generate_key;
+use crate::keys::signing::{armored, generate_key, parse_validity, revoke_key};
 use crate::keys::signing::{certify_user_id, choose_own_key};
+use crate::model::timestamp;
+use crate::net::Http;
 use crate::trust::snapshot::Stamps;
 use crate::trust::wot::CertValidity;
 use crate::trust::TrustLevel;
 
-pub(crate) fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
+pub(crate) fn run(home: &Home, http: &Http, cmd: KeyCommand) -> Result<Verdict> {
     match cmd {
-        KeyCommand::Generate { user_id } => generate(home, &user_id),
+        KeyCommand::Generate { user_id, expires } => generate(home, &user_id, &expires),
         KeyCommand::Import { files } => import(home, &files),
+        KeyCommand::Fetch { queries, servers } => fetch(home, http, &queries, &servers),
+        KeyCommand::Refresh {
+            fingerprints,
+            servers,
+        } => refresh(home, http, &fingerprints, &servers),
+        KeyCommand::Revoke {
+            fingerprint,
+            reason,
+            message,
+        } => revoke(home, fingerprint.as_deref(), &reason, &message),
+        KeyCommand::Delete {
+            fingerprint,
+            secret,
+        } => delete(home, &fingerprint, secret),
+        KeyCommand::PublishWkd {
+            fingerprint,
+            directory,
+            domain,
+        } => publish_wkd(home, fingerprint.as_deref(), &directory, domain.as_deref()),
         KeyCommand::List { json } => list(home, json),
         KeyCommand::Export { fingerprint } => export(home, &fingerprint),
         KeyCommand::Certify {
@@ -30,8 +55,10 @@ pub(crate) fn run(home: &Home, cmd: KeyCommand) -> Result<Verdict> {
     }
 }
 
-fn generate(home: &Home, user_id: &str) -> Result<Verdict> {
-    let tsk = generate_key(user_id)?;
+fn generate(home: &Home, user_id: &str, expires: &str) -> Result<Verdict> {
+    let validity = parse_validity(expires)?;
+    let (tsk, revocation) = generate_key(user_id, validity)?;
+    let fpr = tsk.fingerprint();
     let (lock, mut keyring) = load_for_change(home)?;
     keyring.import(
         home,
@@ -41,11 +68,246 @@ fn generate(home: &Home, user_id: &str) -> Result<Verdict> {
             ..ParsedKeys::default()
         },
     )?;
+    // The revocation certificate first: a key is never in the home without it.
+    let rev_path = home.revocation_path(&fpr);
+    let rev = armored(
+        &[revocation.into()],
+        openpgp::armor::Kind::Signature,
+        &format!("Revocation certificate for {fpr}: import it to revoke the key"),
+    )?;
+    home.write_atomic(&lock, &rev_path, rev.as_bytes(), true)?;
     keyring.save(home, &lock)?;
     let stamps = Stamps::now(home)?;
     drop(lock);
     warm_caches(home, keyring, stamps)?;
-    outln!("{}", tsk.fingerprint().to_hex());
+    outln!("{}", fpr.to_hex());
+    let until = validity
+        .map(|v| format!("valid until {}", timestamp(SystemTime::now() + v)))
+        .unwrap_or_else(|| "does not expire".to_string());
+    eprintln!(
+        "pgp-pkg: new key {fpr} ({until}); its revocation certificate is in {} \
+         (keep a copy somewhere safe: `pgp-pkg key import` of it revokes the key)",
+        rev_path.display()
+    );
+    Ok(Verdict::Pass)
+}
+
+/// `key fetch QUERY...`: exit 0 when every query found a certificate, 1
+/// when some found nothing, 2 when some could not be looked up at all.
+fn fetch(home: &Home, http: &Http, queries: &[String], servers: &KeyserverArgs) -> Result<Verdict> {
+    let parsed = queries
+        .iter()
+        .map(|q| KeyQuery::parse(q))
+        .collect::<Result<Vec<_>>>()?;
+    http.require_online("key fetch")?;
+    let sources = key_sources(home, &servers.keyservers)?;
+    let requests: Vec<_> = parsed
+        .iter()
+        .zip(queries)
+        .map(|(q, label)| sources.fetch(q, label))
+        .collect();
+    let outcomes = Discovery::new(http, &sources, None).lookup_all(&requests);
+    let imported = fetching::import_found(home, &outcomes)?;
+    let mut verdict = Verdict::Pass;
+    for (request, outcome) in requests.iter().zip(&outcomes) {
+        if outcome.found.is_empty() {
+            if outcome.unreachable() {
+                verdict = Verdict::BadInput;
+                outln!(
+                    "{}: could not be looked up: {}",
+                    request.label,
+                    outcome.failed.join("; ")
+                );
+            } else {
+                if verdict == Verdict::Pass {
+                    verdict = Verdict::Fail;
+                }
+                outln!(
+                    "{}: not found (asked {})",
+                    request.label,
+                    outcome.not_found.join(", ")
+                );
+            }
+            continue;
+        }
+        for found in &outcome.found {
+            if let Some(i) = imported
+                .iter()
+                .find(|i| i.fingerprint == found.cert.fingerprint())
+            {
+                outln!("{}: {}", request.label, fetching::describe(i));
+            }
+        }
+        for failure in &outcome.failed {
+            eprintln!("pgp-pkg: warning: {}: {failure}", request.label);
+        }
+    }
+    if !imported.is_empty() {
+        eprintln!(
+            "pgp-pkg: a fetched key is not trusted for being fetched: certify it \
+             (`pgp-pkg key certify`) or trust a key that did, to rely on it"
+        );
+    }
+    Ok(verdict)
+}
+
+/// `key refresh [FPR...]`: exit 0 when every source answered, 2 when one
+/// could not be reached (what did answer is merged all the same).
+fn refresh(
+    home: &Home,
+    http: &Http,
+    wanted: &[String],
+    servers: &KeyserverArgs,
+) -> Result<Verdict> {
+    http.require_online("key refresh")?;
+    let sources = key_sources(home, &servers.keyservers)?;
+    let certs: Vec<openpgp::Cert> = if wanted.is_empty() {
+        Keyring::load(home)?.certs().cloned().collect()
+    } else {
+        let lookup = CertLookup::open(home)?;
+        wanted
+            .iter()
+            .map(|q| lookup.lookup(q))
+            .collect::<Result<_>>()?
+    };
+    let requests: Vec<_> = certs
+        .iter()
+        .map(|c| sources.refresh(&c.fingerprint(), &cert_emails(c)))
+        .collect();
+    let outcomes = Discovery::new(http, &sources, None).lookup_all(&requests);
+    let imported = fetching::import_found(home, &outcomes)?;
+    let mut changed = 0;
+    for i in &imported {
+        if let fetching::Effect::Updated(_) = i.effect {
+            changed += 1;
+            outln!("{}", fetching::describe(i));
+        }
+    }
+    let mut verdict = Verdict::Pass;
+    for (request, outcome) in requests.iter().zip(&outcomes) {
+        if !outcome.failed.is_empty() {
+            verdict = Verdict::BadInput;
+            outln!(
+                "{}: could not be refreshed from every source: {}",
+                request.label,
+                outcome.failed.join("; ")
+            );
+        }
+    }
+    eprintln!(
+        "pgp-pkg: refreshed {} certificate(s): {changed} changed, {} found nowhere",
+        certs.len(),
+        outcomes
+            .iter()
+            .filter(|o| o.found.is_empty() && o.failed.is_empty())
+            .count()
+    );
+    Ok(verdict)
+}
+
+/// `key revoke [FPR]`: revokes one of the user's own keys, imports the
+/// revocation and prints the revoked certificate for publishing.
+fn revoke(home: &Home, query: Option<&str>, reason: &str, message: &str) -> Result<Verdict> {
+    let (lock, mut keyring) = load_for_change(home)?;
+    let fpr = match query {
+        Some(q) => {
+            let fpr = keyring.lookup(q)?.fingerprint();
+            anyhow::ensure!(
+                keyring.own_keys().contains(&fpr),
+                "{q} is not one of your own keys: only its owner can revoke a key \
+                 (import their revocation certificate instead)"
+            );
+            fpr
+        }
+        None => choose_own_key(&keyring, None)?,
+    };
+    let rev = revoke_key(home, &fpr, reason, message)?;
+    let cert = keyring
+        .get(&fpr)
+        .context("own key not in the keyring")?
+        .clone();
+    let (revoked, _) = cert.insert_packets(rev)?;
+    keyring.update(revoked.clone());
+    keyring.save(home, &lock)?;
+    let stamps = Stamps::now(home)?;
+    drop(lock);
+    warm_caches(home, keyring, stamps)?;
+    out!("{}", String::from_utf8(revoked.armored().export_to_vec()?)?);
+    eprintln!(
+        "pgp-pkg: revoked {fpr}: publish the certificate above (keyserver, your WKD with \
+         `pgp-pkg key publish-wkd`) so that verifiers pick the revocation up"
+    );
+    Ok(Verdict::Pass)
+}
+
+/// `key delete FPR`: an own key only with `--secret`.
+fn delete(home: &Home, query: &str, secret: bool) -> Result<Verdict> {
+    let (lock, mut keyring) = load_for_change(home)?;
+    let fpr = keyring.lookup(query)?.fingerprint();
+    if keyring.own_keys().contains(&fpr) && !secret {
+        bail!(
+            "{fpr} is one of your own keys: deleting it deletes its secret key too; \
+             pass --secret if that is what you want (export or back it up first)"
+        );
+    }
+    let mut origins = Origins::load(home)?;
+    keyring.remove(home, &lock, &fpr)?;
+    keyring.save(home, &lock)?;
+    if origins.forget(&fpr.to_hex()) {
+        crate::keys::home::commit(vec![origins.stage(home, &lock)?])?;
+    }
+    let stamps = Stamps::now(home)?;
+    drop(lock);
+    warm_caches(home, keyring, stamps)?;
+    outln!("deleted {}", fpr.to_hex());
+    Ok(Verdict::Pass)
+}
+
+/// `key publish-wkd`: the key in a WKD tree, for the author to serve.
+fn publish_wkd(
+    home: &Home,
+    query: Option<&str>,
+    directory: &std::path::Path,
+    domain: Option<&str>,
+) -> Result<Verdict> {
+    let cert = match query {
+        Some(q) => CertLookup::open(home)?.lookup(q)?,
+        None => {
+            let keyring = Keyring::load(home)?;
+            let fpr = choose_own_key(&keyring, None)?;
+            keyring
+                .get(&fpr)
+                .context("own key not in the keyring")?
+                .clone()
+        }
+    };
+    // Exported form: local certifications stay home.
+    let public = openpgp::Cert::from_bytes(&cert.armored().export_to_vec()?)?;
+    let mut domains: Vec<String> = match domain {
+        Some(d) => vec![d.to_lowercase()],
+        None => cert_emails(&public)
+            .iter()
+            .filter_map(|e| e.rsplit_once('@').map(|(_, d)| d.to_string()))
+            .collect(),
+    };
+    domains.sort();
+    domains.dedup();
+    if domains.is_empty() {
+        bail!(
+            "{} has no user ID with an email address: a Web Key Directory is looked up by address",
+            public.fingerprint()
+        );
+    }
+    for d in &domains {
+        for path in wkd::publish(directory, d, &public)? {
+            outln!("{}", path.display());
+        }
+    }
+    eprintln!(
+        "pgp-pkg: serve {}/.well-known/openpgpkey/ as https://openpgpkey.DOMAIN/.well-known/openpgpkey/ \
+         (with its policy file); pgp-pkg key fetch ADDRESS then finds the key",
+        directory.display()
+    );
     Ok(Verdict::Pass)
 }
 
@@ -105,7 +367,7 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
 /// Takes the write lock and loads the keyring for a change, after checking
 /// every primary file the change will need (owner trust too): a damaged home
 /// fails here, before anything is written (docs/interface.md, "The home").
-fn load_for_change(home: &Home) -> Result<(WriteLock, Keyring)> {
+pub(super) fn load_for_change(home: &Home) -> Result<(WriteLock, Keyring)> {
     let lock = home.lock()?;
     let keyring = Keyring::load(home)?;
     crate::trust::owner_trust::OwnerTrust::load(home)?;
@@ -116,7 +378,7 @@ fn load_for_change(home: &Home) -> Result<(WriteLock, Keyring)> {
 /// (see wot_cache). Runs after the write lock is released: the cache
 /// writers take it themselves.
 /// `stamps` were taken under the write lock, right after `keyring` was saved.
-fn warm_caches(home: &Home, keyring: Keyring, stamps: Stamps) -> Result<()> {
+pub(super) fn warm_caches(home: &Home, keyring: Keyring, stamps: Stamps) -> Result<()> {
     crate::trust::snapshot::build(home, keyring, stamps, SystemTime::now())?;
     Ok(())
 }
@@ -140,10 +402,12 @@ fn describe(keyring: &Keyring, fpr: &openpgp::Fingerprint) -> String {
 struct CertListing<'a> {
     validity: &'a CertValidity,
     own: bool,
+    origin: Option<&'a crate::keys::discovery::origins::Origin>,
 }
 
 fn list(home: &Home, json: bool) -> Result<Verdict> {
     let validity = crate::trust::snapshot::validity(home, SystemTime::now())?;
+    let origins = Origins::load(home)?;
     let listings: Vec<CertListing> = validity
         .wot
         .certs()
@@ -152,13 +416,14 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
                 .own_keys
                 .iter()
                 .any(|f| f.to_hex() == v.fingerprint),
+            origin: origins.get(&v.fingerprint),
             validity: v,
         })
         .collect();
     if json {
         let keys: Vec<_> = listings
             .iter()
-            .map(|c| crate::json::KeyJson::new(c.validity, c.own))
+            .map(|c| crate::json::KeyJson::new(c.validity, c.own, c.origin))
             .collect();
         outln!("{}", crate::json::to_string(&keys));
         return Ok(Verdict::Pass);
@@ -187,6 +452,9 @@ fn list(home: &Home, json: bool) -> Result<Verdict> {
         for u in &v.user_ids {
             let revoked = if u.revoked { " [revoked]" } else { "" };
             outln!("    [{:>8}] {}{revoked}", u.validity, u.user_id);
+        }
+        if let Some(o) = c.origin {
+            outln!("    fetched from {} on {}", o.source, o.fetched);
         }
     }
     Ok(Verdict::Pass)

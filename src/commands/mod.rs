@@ -14,6 +14,7 @@ mod output {
     }
 }
 
+mod fetching;
 mod hook;
 mod key;
 mod package;
@@ -29,6 +30,7 @@ use anyhow::{Context, Result};
 use crate::cli::{Cli, Command};
 use crate::decision::report::Report;
 use crate::keys::home::Home;
+use crate::net::{Http, NetSettings};
 
 pub const EXIT_POLICY_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
@@ -47,23 +49,29 @@ impl From<Verdict> for ExitCode {
 
 pub fn run(cli: Cli) -> Result<Verdict> {
     let home = Home::resolve(cli.home)?;
+    let http = Http::new(&NetSettings::from_env(cli.offline)?);
     match cli.command {
-        Command::Key(cmd) => key::run(&home, cmd),
+        Command::Key(cmd) => key::run(&home, &http, cmd),
         Command::Trust(cmd) => trust::run(&home, cmd),
-        Command::Hook(cmd) => hook::run(&home, cmd),
+        Command::Hook(cmd) => hook::run(&home, &http, cmd),
         Command::VerifyTree {
             lockfiles,
             signatures,
             trust,
+            fetch,
             record_pins,
             json,
         } => tree::verify_tree(
             &home,
+            &http,
             &lockfiles,
             &signatures,
-            trust.min_trust,
             record_pins,
-            json,
+            &Run {
+                min_trust: trust.min_trust,
+                fetch,
+                json,
+            },
         ),
         Command::Checksum { package, identity } => package::checksum(&package, &identity),
         Command::Sign {
@@ -84,17 +92,30 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             package,
             signature,
             trust,
+            fetch,
             json,
             identity,
         } => package::verify(
             &home,
+            &http,
             &package,
             signature.as_deref(),
-            trust.min_trust,
-            json,
             &identity,
+            &Run {
+                min_trust: trust.min_trust,
+                fetch,
+                json,
+            },
         ),
     }
+}
+
+/// How a verifying command runs (`verify`, `verify-tree`, the hooks).
+pub(crate) struct Run {
+    /// `--min-trust` or `PGP_PKG_MIN_TRUST`, over the policy file's.
+    pub(crate) min_trust: Option<crate::trust::TrustLevel>,
+    pub(crate) fetch: crate::cli::FetchArgs,
+    pub(crate) json: bool,
 }
 
 /// How a report is laid out for people.

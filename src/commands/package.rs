@@ -11,10 +11,10 @@ use crate::decision::rules::{decide, Policy};
 use crate::keys::home::Home;
 use crate::keys::keyring::Keyring;
 use crate::keys::signing;
+use crate::net::Http;
 use crate::package::{read_package, IdentityHints, Limits, ReadPackage};
 use crate::signatures::sources::{beside, signature_for, signed_checksums_path};
 use crate::signatures::verify::Verifier;
-use crate::trust::TrustLevel;
 
 fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
     let hints = IdentityHints {
@@ -88,20 +88,28 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 
 pub(crate) fn verify(
     home: &Home,
+    http: &Http,
     package: &Path,
     signature: Option<&Path>,
-    min_trust: Option<TrustLevel>,
-    json: bool,
     identity: &IdentityArgs,
+    run: &super::Run,
 ) -> Result<Verdict> {
     let read = read(package, identity)?;
     // The cheap path: the signers' certificates through the keyring index,
     // their trust from the cached snapshot (both rebuilt when stale).
     let verifier = Verifier::open(home)?;
     let found = signature_for(package, signature)?;
-    let evidence = verifier.evidence(&read.checksum_file, found)?;
+    let evidence = super::fetching::evidence_all(
+        home,
+        http,
+        &run.fetch,
+        verifier,
+        &[(&read.checksum_file, found)],
+    )?
+    .pop()
+    .expect("one package, one evidence");
     let policy = Policy {
-        min_trust,
+        min_trust: run.min_trust,
         ..Policy::default()
     };
     let report = Report {
@@ -112,5 +120,5 @@ pub(crate) fn verify(
             &policy,
         )],
     };
-    super::finish(&report, json, super::Layout::Blocks)
+    super::finish(&report, run.json, super::Layout::Blocks)
 }

@@ -7,11 +7,15 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 
-use super::Verdict;
+use super::{fetching, Run, Verdict};
+use crate::checksum_file::ChecksumFile;
 use crate::keys::home::Home;
 use crate::lockfile::{LockedPackage, Lockfile, Source};
+use crate::model::PackageId;
+use crate::net::Http;
 use crate::package::Limits;
 use crate::project::installed::{what_runs, Caches, Located, ProjectLayout};
+use crate::signatures::sources::SignatureFile;
 use std::collections::{BTreeMap, BTreeSet};
 
 use sequoia_openpgp::Fingerprint;
@@ -30,17 +34,30 @@ struct Context {
     signatures: Vec<String>,
     caches: Caches,
     limits: Limits,
-    verifier: Verifier,
+    http: Http,
     min_trust: Option<TrustLevel>,
+}
+
+/// A package after its files were read: decided already, or waiting for
+/// its signatures to be checked.
+enum Step {
+    Done(PackageReport),
+    Check {
+        id: PackageId,
+        checksum_file: ChecksumFile,
+        problems: Vec<String>,
+        found: Result<SignatureFile, String>,
+        policy: Policy,
+    },
 }
 
 pub(super) fn verify_tree(
     home: &Home,
+    http: &Http,
     lockfiles: &[PathBuf],
     signatures: &[String],
-    min_trust: Option<TrustLevel>,
     record_pins: bool,
-    json: bool,
+    run: &Run,
 ) -> Result<Verdict> {
     // Every lockfile is read first: a malformed one stops the run before any output.
     let locks = lockfiles
@@ -51,16 +68,52 @@ pub(super) fn verify_tree(
         signatures: signatures.to_vec(),
         caches: Caches::from_env(),
         limits: Limits::from_env()?,
-        verifier: Verifier::open(home)?,
-        min_trust,
+        http: http.clone(),
+        min_trust: run.min_trust,
     };
+    let verifier = Verifier::open(home)?;
     let total = locks.iter().map(|l| l.packages.len()).sum();
-    let progress = progress_bar(total, json);
-    let mut packages = Vec::new();
+    let progress = progress_bar(total, run.json);
+    // Read every package of every lockfile, then check every signature in
+    // one pass: `--fetch-keys` looks the run's signers up together.
+    let mut read = Vec::new();
     for lock in &locks {
         let project = lock.project_dir();
         let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
-        let reports = verify_lockfile(&cx, lock, &rules, &progress)?;
+        let steps = read_lockfile(&cx, lock, &rules, &progress)?;
+        read.push((project, rules, steps));
+    }
+    let signed: Vec<fetching::Signed> = read
+        .iter()
+        .flat_map(|(_, _, steps)| steps)
+        .filter_map(|step| match step {
+            Step::Check {
+                checksum_file,
+                found,
+                ..
+            } => Some((checksum_file, found.clone())),
+            Step::Done(_) => None,
+        })
+        .collect();
+    let mut evidence =
+        fetching::evidence_all(home, http, &run.fetch, verifier, &signed)?.into_iter();
+    let mut packages = Vec::new();
+    for (project, rules, steps) in read {
+        let reports: Vec<PackageReport> = steps
+            .into_iter()
+            .map(|step| match step {
+                Step::Done(report) => report,
+                Step::Check {
+                    id,
+                    problems,
+                    policy,
+                    ..
+                } => {
+                    let evidence = evidence.next().expect("one evidence per signed package");
+                    decide(&id, &problems, &evidence, &policy)
+                }
+            })
+            .collect();
         if record_pins {
             let added = policy_file::record_pins(&project, &pins_to_record(&reports, &rules))?;
             let path = ProjectPolicy::path_for(&project);
@@ -73,42 +126,47 @@ pub(super) fn verify_tree(
     }
     progress.finish_and_clear();
     let report = Report { packages };
-    super::finish(&report, json, super::Layout::Table)
+    super::finish(&report, run.json, super::Layout::Table)
 }
 
-/// Verifies one lockfile's packages in parallel, in lockfile order.
-fn verify_lockfile(
+/// Reads one lockfile's packages in parallel, in lockfile order, and finds
+/// their signatures.
+fn read_lockfile(
     cx: &Context,
     lock: &Lockfile,
     rules: &ProjectPolicy,
     progress: &ProgressBar,
-) -> Result<Vec<PackageReport>> {
+) -> Result<Vec<Step>> {
     let project = lock.project_dir();
-    let sources = SignatureSources::new(&cx.signatures, &rules.signature_sources(&project));
+    let sources =
+        SignatureSources::new(&cx.signatures, &rules.signature_sources(&project), &cx.http)
+            .with_project(&project);
     let layout = ProjectLayout::of(&project, lock.ecosystem)?;
     lock.packages
         .par_iter()
-        .map(|pkg| -> Result<PackageReport> {
+        .map(|pkg| -> Result<Step> {
             let policy = rules.for_package(&pkg.id, cx.min_trust);
-            let report = match &pkg.source {
-                Source::Unverifiable { reason } => unverifiable(pkg, reason, &policy),
+            let step = match &pkg.source {
+                Source::Unverifiable { reason } => Step::Done(unverifiable(pkg, reason, &policy)),
                 _ => match what_runs(&layout, pkg, &cx.caches, &cx.limits) {
                     // What is on disk cannot even be read safely: that package fails.
-                    Err(e) => unreadable(pkg, &e),
-                    Ok(Located::Missing(why)) => missing(pkg, &why),
+                    Err(e) => Step::Done(unreadable(pkg, &e)),
+                    Ok(Located::Missing(why)) => Step::Done(missing(pkg, &why)),
                     Ok(Located::Found {
                         checksum_file,
                         problems,
                         ..
-                    }) => {
-                        let found = sources.find(&pkg.id)?;
-                        let evidence = cx.verifier.evidence(&checksum_file, found)?;
-                        decide(&pkg.id, &problems, &evidence, &policy)
-                    }
+                    }) => Step::Check {
+                        id: pkg.id.clone(),
+                        found: sources.find(&pkg.id)?,
+                        checksum_file,
+                        problems,
+                        policy,
+                    },
                 },
             };
             progress.inc(1);
-            Ok(report)
+            Ok(step)
         })
         .collect()
 }

@@ -29,6 +29,10 @@ pub(crate) struct Policy {
     pub(crate) threshold: Option<usize>,
     /// One of these keys must also sign (a registry or organisation key).
     pub(crate) countersign: BTreeSet<Fingerprint>,
+    /// Keys the project's policy file vouches for, for this package only
+    /// (`trusted_keys`, docs/policy.md): a good signature by one counts as
+    /// `full` where the web of trust says less, but never overrides `never`.
+    pub(crate) vouched: BTreeSet<Fingerprint>,
 }
 
 impl Policy {
@@ -49,6 +53,13 @@ pub(crate) fn decide(
     policy: &Policy,
 ) -> PackageReport {
     let mut report = PackageReport::new(package);
+    let vouched;
+    let evidence = if policy.vouched.is_empty() {
+        evidence
+    } else {
+        vouched = vouch(evidence, policy, &mut report.reasons);
+        &vouched
+    };
     if let Evidence::Checked { checks, .. } = evidence {
         report.signers = checks.iter().map(signer_report).collect();
     }
@@ -106,6 +117,29 @@ pub(crate) fn decide(
     }
 }
 
+/// The evidence with every good signature by a vouched-for key raised to
+/// `full` (a key the user distrusts stays `never`), and a reason saying so.
+fn vouch(evidence: &Evidence, policy: &Policy, reasons: &mut Vec<String>) -> Evidence {
+    let mut evidence = evidence.clone();
+    if let Evidence::Checked { checks, .. } = &mut evidence {
+        for c in checks.iter_mut() {
+            let Some(fpr) = c.cert.as_ref().filter(|f| policy.vouched.contains(f)) else {
+                continue;
+            };
+            if let Outcome::Good { trust } = &mut c.outcome {
+                if *trust > TrustLevel::Never && *trust < TrustLevel::Full {
+                    reasons.push(format!(
+                        "{fpr}: trust full for this package only, vouched for by the project's \
+                         pgp-pkg.toml (trusted_keys); your web of trust says {trust}"
+                    ));
+                    *trust = TrustLevel::Full;
+                }
+            }
+        }
+    }
+    evidence
+}
+
 fn decide_signed(
     mut report: PackageReport,
     checks: &[SignatureCheck],
@@ -137,7 +171,12 @@ fn decide_signed(
                 outcome_reason(&c.outcome).unwrap_or_default()
             ));
         }
-        report.reasons.extend(remedy(status).map(str::to_string));
+        let certs: Vec<String> = checks
+            .iter()
+            .filter(|c| outcome_status(&c.outcome) == status)
+            .filter_map(|c| c.cert.as_ref().map(|f| f.to_hex()))
+            .collect();
+        report.reasons.extend(remedy(status, &certs));
         return fail(report, status);
     }
 
@@ -151,8 +190,11 @@ fn decide_signed(
     let Some(best) = good.iter().copied().max() else {
         let issuers: Vec<&str> = checks.iter().map(|c| c.issuer.as_str()).collect();
         report.reasons.push(format!(
-            "signed by {}, not in your keyring: import the author's certificate with `pgp-pkg key import`",
-            issuers.join(", ")
+            "signed by {issuers}, not in your keyring: get the author's certificate with \
+             `pgp-pkg key fetch {issuers_args}` (or verify with --fetch-keys), or import a copy \
+             with `pgp-pkg key import FILE`",
+            issuers = issuers.join(", "),
+            issuers_args = issuers.join(" "),
         ));
         if policy.requires_signature() {
             report.reasons.push(required(policy));
@@ -277,14 +319,19 @@ fn outcome_reason(outcome: &Outcome) -> Option<String> {
     }
 }
 
-/// What the user can do about a failure.
-fn remedy(status: Status) -> Option<&'static str> {
+/// What the user can do about a failure of `certs`.
+fn remedy(status: Status, certs: &[String]) -> Option<String> {
+    let refresh = format!("`pgp-pkg key refresh {}`", certs.join(" "));
     match status {
-        Status::Revoked | Status::Expired => Some(
-            "refresh the author's certificate (`pgp-pkg key import`): they may have extended it; \
-             authors who rotate keys re-sign their releases with the new key",
-        ),
-        Status::WeakCrypto => Some("ask the author to re-sign with a modern key and hash (Ed25519 or RSA-3072, SHA-256 or better)"),
+        Status::Expired => Some(format!(
+            "refresh the author's certificate with {refresh} (or verify with --fetch-keys): \
+             they may have extended it; authors who rotate keys re-sign their releases with the new key"
+        )),
+        Status::Revoked => Some(format!(
+            "the author revoked this key: check for a new one ({refresh} picks up what they published); \
+             authors who rotate keys re-sign their releases with the new key"
+        )),
+        Status::WeakCrypto => Some("ask the author to re-sign with a modern key and hash (Ed25519 or RSA-3072, SHA-256 or better)".to_string()),
         _ => None,
     }
 }
@@ -331,6 +378,7 @@ mod tests {
             user_id: None,
             created: None,
             outcome,
+            emails: Vec::new(),
         }
     }
 

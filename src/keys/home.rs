@@ -63,6 +63,13 @@ impl Home {
         self.root.join("secret")
     }
 
+    /// Where `key generate` keeps a new key's revocation certificate.
+    pub(crate) fn revocation_path(&self, fpr: &sequoia_openpgp::Fingerprint) -> PathBuf {
+        self.root
+            .join("revocations")
+            .join(format!("{}.rev", fpr.to_hex()))
+    }
+
     /// Creates the home if needed and takes the write lock, waiting for other
     /// writers to finish.
     pub(crate) fn lock(&self) -> Result<WriteLock> {

@@ -352,6 +352,34 @@ impl Keyring {
     }
 
     /// Adds a certificate, or replaces one with an updated version of itself.
+    /// Takes a certificate out of the keyring (and, for an own key, its
+    /// secret: removed from the home first, so a crash in between leaves an
+    /// ordinary certificate, never an own key without its public half).
+    /// A removal is rare: the network is rebuilt, not updated.
+    pub(crate) fn remove(
+        &mut self,
+        home: &Home,
+        _lock: &WriteLock,
+        fpr: &Fingerprint,
+    ) -> Result<bool> {
+        let Some(cert) = self.certs.remove(fpr) else {
+            return Ok(false);
+        };
+        if self.own.remove(fpr) {
+            let path = secret_path(home, fpr);
+            fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+        self.pending_secrets.retain(|p| p.fingerprint() != *fpr);
+        for key in cert.keys() {
+            if let Some(ids) = self.by_key_id.get_mut(&key.key().keyid()) {
+                ids.retain(|f| f != fpr);
+            }
+        }
+        self.changed.insert(fpr.clone());
+        self.loaded_digest.clear();
+        Ok(true)
+    }
+
     pub(crate) fn update(&mut self, cert: Cert) {
         self.changed.insert(cert.fingerprint());
         self.insert(cert);

@@ -34,14 +34,41 @@ pub(crate) fn choose_own_key(keyring: &Keyring, requested: Option<&str>) -> Resu
             }
             Ok(cert.fingerprint())
         }
-        None => match own.len() {
-            0 => bail!("you have no signing key: create one with `pgp-pkg key generate`, import one, or sign with --gpg"),
-            1 => Ok(own.iter().next().expect("one key").clone()),
-            _ => bail!(
-                "you have several keys ({}): choose one with --key",
-                own.iter().map(|f| f.to_hex()).collect::<Vec<_>>().join(", ")
-            ),
-        },
+        None => {
+            // Keys that can no longer sign (revoked, expired) are not a
+            // choice: after a rotation the new key is the only one.
+            let now = SystemTime::now();
+            let policy = crate::keys::crypto::policy(now);
+            let usable: Vec<&Fingerprint> = own
+                .iter()
+                .filter(|f| {
+                    keyring.get(f).is_some_and(|c| {
+                        c.with_policy(&policy, now).is_ok_and(|v| {
+                            v.alive().is_ok()
+                                && !matches!(
+                                    v.revocation_status(),
+                                    openpgp::types::RevocationStatus::Revoked(_)
+                                )
+                                && v.keys()
+                                    .alive()
+                                    .revoked(false)
+                                    .for_signing()
+                                    .next()
+                                    .is_some()
+                        })
+                    })
+                })
+                .collect();
+            match (own.len(), usable.as_slice()) {
+                (0, _) => bail!("you have no signing key: create one with `pgp-pkg key generate`, import one, or sign with --gpg"),
+                (_, [one]) => Ok((*one).clone()),
+                (1, []) => Ok(own.iter().next().expect("one key").clone()),
+                _ => bail!(
+                    "you have several keys ({}): choose one with --key",
+                    own.iter().map(|f| f.to_hex()).collect::<Vec<_>>().join(", ")
+                ),
+            }
+        }
     }
 }
 
@@ -89,11 +116,7 @@ fn usable_secret<R: openpgp::packet::key::KeyRole>(key: &Key<SecretParts, R>) ->
 }
 
 fn armor_signature(packet: Packet) -> Result<String> {
-    let mut out = Vec::new();
-    let mut writer = armor::Writer::new(&mut out, armor::Kind::Signature)?;
-    packet.serialize(&mut writer)?;
-    writer.finalize()?;
-    Ok(String::from_utf8(out).expect("armor is ASCII"))
+    armored(&[packet], armor::Kind::Signature, "")
 }
 
 /// Signs `data` through `gpg --detach-sign --armor`, honouring `GNUPGHOME`
@@ -177,12 +200,83 @@ fn check_certifiable(target: &Cert, userid: &UserID, now: SystemTime) -> Result<
 }
 
 /// Generates a new Ed25519 signing key (see docs/crypto-backend.md for why
-/// Ed25519), returning it with its secrets.
-pub(crate) fn generate_key(user_id: &str) -> Result<Cert> {
-    let (cert, _revocation) = CertBuilder::new()
+/// Ed25519), returning it with its secrets and a revocation certificate to
+/// keep for the day the key is lost. `validity`: how long it is valid
+/// (`None`: it does not expire).
+pub(crate) fn generate_key(
+    user_id: &str,
+    validity: Option<std::time::Duration>,
+) -> Result<(Cert, Signature)> {
+    if user_id.trim().is_empty() {
+        bail!("the user ID is empty: give one like --user-id \"Alice Author <alice@example.org>\"");
+    }
+    let (cert, revocation) = CertBuilder::new()
         .set_cipher_suite(CipherSuite::Cv25519)
+        .set_validity_period(validity)
         .add_userid(user_id)
         .add_signing_subkey()
         .generate()?;
-    Ok(cert)
+    Ok((cert, revocation))
+}
+
+/// `3y`, `18m`, `90d`, `2w`, or `never` (`None`).
+pub(crate) fn parse_validity(text: &str) -> Result<Option<std::time::Duration>> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("never") {
+        return Ok(None);
+    }
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = digits.parse().ok().filter(|n| *n > 0).with_context(|| {
+        format!("--expires {text:?}: expected a duration like 3y, 18m, 90d, 2w, or never")
+    })?;
+    let day = 86_400;
+    let secs = match unit {
+        "y" => n * 365 * day,
+        "m" => n * 30 * day,
+        "w" => n * 7 * day,
+        "d" | "" => n * day,
+        _ => bail!("--expires {text:?}: expected a duration like 3y, 18m, 90d, 2w, or never"),
+    };
+    Ok(Some(std::time::Duration::from_secs(secs)))
+}
+
+/// A revocation of the user's own key `fpr`, made with its secret primary key.
+pub(crate) fn revoke_key(
+    home: &Home,
+    fpr: &Fingerprint,
+    reason: &str,
+    message: &str,
+) -> Result<Signature> {
+    use openpgp::types::ReasonForRevocation as R;
+    let code = match reason {
+        "compromised" => R::KeyCompromised,
+        "superseded" => R::KeySuperseded,
+        "retired" => R::KeyRetired,
+        "unspecified" => R::Unspecified,
+        other => {
+            bail!("--reason {other:?}: expected compromised, superseded, retired or unspecified")
+        }
+    };
+    let tsk = read_secret(home, fpr)?
+        .with_context(|| format!("the secret key {fpr} is missing from the home"))?;
+    let mut signer = usable_secret(&tsk.primary_key().key().clone().parts_into_secret()?)?;
+    Ok(CertRevocationBuilder::new()
+        .set_reason_for_revocation(code, message.as_bytes())?
+        .build(&mut signer, &tsk, None)?)
+}
+
+/// A certificate or revocation, armored.
+pub(crate) fn armored(packets: &[Packet], kind: armor::Kind, comment: &str) -> Result<String> {
+    let mut out = Vec::new();
+    let headers = [("Comment", comment)];
+    let mut writer = armor::Writer::with_headers(
+        &mut out,
+        kind,
+        headers.iter().filter(|(_, v)| !v.is_empty()).copied(),
+    )?;
+    for p in packets {
+        p.serialize(&mut writer)?;
+    }
+    writer.finalize()?;
+    Ok(String::from_utf8(out).expect("armor is ASCII"))
 }

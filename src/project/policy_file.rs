@@ -30,6 +30,10 @@ pub struct ProjectPolicy {
     pub(crate) allow_unsigned: BTreeSet<String>,
     /// Pinned signers per package.
     pub(crate) signers: BTreeMap<String, BTreeSet<Fingerprint>>,
+    /// Keys the project vouches for, per package (docs/policy.md,
+    /// "Trusted keys"): a good signature by one counts as `full` for that
+    /// package only. Written by hand, never by `--record-pins`.
+    pub(crate) trusted_keys: BTreeMap<String, BTreeSet<Fingerprint>>,
     pub(crate) thresholds: BTreeMap<String, usize>,
     /// Signature directories and URL templates, after `--signatures` and
     /// `PGP_PKG_SIGNATURES`. Relative directories are relative to the file.
@@ -95,6 +99,12 @@ impl ProjectPolicy {
                         policy.signers.insert(pkg.to_string(), fprs);
                     }
                 }
+                "trusted_keys" => {
+                    for (pkg, fprs) in table(item).map_err(|e| at(&e.to_string()))? {
+                        let fprs = fingerprints(fprs).map_err(|e| at(&format!("{pkg}: {e}")))?;
+                        policy.trusted_keys.insert(pkg.to_string(), fprs);
+                    }
+                }
                 "signatures" => {
                     policy.signatures = strings(item).map_err(|e| at(&e.to_string()))?
                 }
@@ -140,6 +150,7 @@ impl ProjectPolicy {
             pinned: self.signers.get(&key).cloned(),
             threshold: self.thresholds.get(&key).copied().or(self.threshold),
             countersign: self.countersign.clone(),
+            vouched: self.trusted_keys.get(&key).cloned().unwrap_or_default(),
         }
     }
 }
@@ -187,9 +198,7 @@ pub(crate) fn record_pins(
 }
 
 fn line_col(text: &str, offset: usize) -> String {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    let (line, col) = crate::model::line_col(text, offset);
     format!("{line}:{col}: ")
 }
 

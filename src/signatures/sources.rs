@@ -9,14 +9,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::model::PackageId;
-use crate::signatures::fetch::{self, Fetcher};
+use crate::net::Http;
+use crate::signatures::fetch;
 
 /// A signature file that was found, with its bytes.
+#[derive(Clone)]
 pub(crate) struct SignatureFile {
     pub(crate) path: PathBuf,
     pub(crate) bytes: Vec<u8>,
     /// The signed checksum file published beside it, if any.
     pub(crate) signed_checksums: Option<String>,
+    /// Folders that may hold the signers' certificates (docs/keys.md):
+    /// the signature directory's `keys/`, the project's `pgp-pkg-keys/`.
+    pub(crate) key_dirs: Vec<PathBuf>,
 }
 
 /// Finds the signature for `package`. `Ok(None)` with the places looked at
@@ -45,21 +50,23 @@ pub(crate) fn signature_for(
         path,
         bytes,
         signed_checksums,
+        key_dirs: Vec::new(),
     }))
 }
 
 /// Signature directories and URL templates (`--signatures`,
 /// `PGP_PKG_SIGNATURES`), searched in order.
-#[derive(Default)]
 pub(crate) struct SignatureSources {
     pub(crate) entries: Vec<String>,
-    fetcher: Fetcher,
+    http: Http,
+    /// The project's own certificates, `pgp-pkg-keys/` beside its policy file.
+    project_keys: Option<PathBuf>,
 }
 
 impl SignatureSources {
     /// Command-line entries win; without them, `PGP_PKG_SIGNATURES`
     /// (whitespace-separated); without that, the policy file's (docs/policy.md).
-    pub(crate) fn new(cli: &[String], from_policy: &[String]) -> SignatureSources {
+    pub(crate) fn new(cli: &[String], from_policy: &[String], http: &Http) -> SignatureSources {
         let env: Vec<String> = std::env::var("PGP_PKG_SIGNATURES")
             .unwrap_or_default()
             .split_whitespace()
@@ -71,8 +78,23 @@ impl SignatureSources {
             .unwrap_or_default();
         SignatureSources {
             entries,
-            fetcher: Fetcher::default(),
+            http: http.clone(),
+            project_keys: None,
         }
+    }
+
+    /// Signers' certificates may also be in the project's `pgp-pkg-keys/`.
+    pub(crate) fn with_project(mut self, project: &Path) -> SignatureSources {
+        self.project_keys = Some(project.join(crate::keys::shipped::PROJECT_KEYS));
+        self
+    }
+
+    /// The key folders that go with a signature found in `dir` (none for a URL).
+    fn key_dirs(&self, dir: Option<&Path>) -> Vec<PathBuf> {
+        dir.map(|d| d.join(crate::keys::shipped::SIGNATURE_DIR_KEYS))
+            .into_iter()
+            .chain(self.project_keys.clone())
+            .collect()
     }
 
     /// The first signature for `id`: `DIR/ECOSYSTEM/NAME/VERSION.asc` (stable
@@ -89,13 +111,12 @@ impl SignatureSources {
         for entry in &self.entries {
             if entry.contains("://") {
                 let url = fetch::expand(entry, id);
-                if let Some(bytes) = self.fetcher.get(&url)? {
+                if let Some(bytes) = fetch::get(&self.http, &url)? {
                     // The signed checksum file is optional help: its absence is no error.
                     let signed_checksums = url
                         .strip_suffix(".asc")
                         .and_then(|stem| {
-                            self.fetcher
-                                .get(&format!("{stem}.checksums"))
+                            fetch::get(&self.http, &format!("{stem}.checksums"))
                                 .ok()
                                 .flatten()
                         })
@@ -104,6 +125,7 @@ impl SignatureSources {
                         path: PathBuf::from(&url),
                         bytes,
                         signed_checksums,
+                        key_dirs: self.key_dirs(None),
                     }));
                 }
                 looked.push(url);
@@ -114,7 +136,10 @@ impl SignatureSources {
                 .join(&id.name)
                 .join(format!("{}.asc", id.version));
             if path.is_file() {
-                return signature_for(&path, Some(&path));
+                return Ok(signature_for(&path, Some(&path))?.map(|mut file| {
+                    file.key_dirs = self.key_dirs(Some(Path::new(entry)));
+                    file
+                }));
             }
             looked.push(path.display().to_string());
         }

@@ -5,6 +5,9 @@
 //! (docs/interface.md). Revocation and expiry are judged at verification time, never at
 //! the creation time a signature claims: a thief can backdate.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
@@ -83,6 +86,24 @@ pub(crate) struct SignatureCheck {
     pub(crate) user_id: Option<String>,
     pub(crate) created: Option<SystemTime>,
     pub(crate) outcome: Outcome,
+    /// Addresses the signer can be looked up by (`--fetch-keys`): the
+    /// certificate's, or the signature's Signer's User ID when the key is unknown.
+    pub(crate) emails: Vec<String>,
+}
+
+impl SignatureCheck {
+    /// The key to look up with `--fetch-keys`, if this signature needs one:
+    /// an unknown signer (by issuer), or an expired or revoked one (by
+    /// certificate, refreshed once: an extension or a new revocation may be out).
+    pub(crate) fn wanted_key(&self) -> Option<(KeyHandle, bool)> {
+        match (&self.outcome, &self.cert) {
+            (Outcome::UnknownKey, None) => self.issuer.parse().ok().map(|h| (h, false)),
+            (Outcome::Expired(_) | Outcome::Revoked(_), Some(fpr)) => {
+                Some((KeyHandle::from(fpr.clone()), true))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Reads every signature in a detached-signature file: binary, or one or
@@ -151,6 +172,38 @@ pub(crate) struct Verifier {
     trust: Box<dyn TrustModel>,
     policy: StandardPolicy<'static>,
     now: SystemTime,
+    /// Certificates from outside the keyring (docs/keys.md): they can make a
+    /// signature checkable, never trusted.
+    extra: ExtraCerts,
+}
+
+/// Certificates that are not in the keyring: fetched ones a read-only home
+/// could not take, and those shipped in key folders beside the signatures
+/// (loaded once per folder).
+#[derive(Default)]
+struct ExtraCerts {
+    fixed: Vec<Cert>,
+    dirs: Mutex<HashMap<PathBuf, Arc<std::result::Result<Vec<Cert>, String>>>>,
+}
+
+impl ExtraCerts {
+    /// The fixed certificates and those of `dirs`; an unreadable key file is
+    /// an error naming it.
+    fn for_dirs(&self, dirs: &[PathBuf]) -> std::result::Result<Vec<Cert>, String> {
+        let mut certs = self.fixed.clone();
+        for dir in dirs {
+            let loaded = {
+                let mut memo = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+                memo.entry(dir.clone())
+                    .or_insert_with(|| {
+                        Arc::new(crate::keys::shipped::load_dir(dir).map_err(|e| format!("{e:#}")))
+                    })
+                    .clone()
+            };
+            certs.extend(loaded.as_ref().clone()?);
+        }
+        Ok(certs)
+    }
 }
 
 impl Verifier {
@@ -174,7 +227,16 @@ impl Verifier {
             trust,
             policy: crate::keys::crypto::policy(now),
             now,
+            extra: ExtraCerts::default(),
         }
+    }
+
+    /// Also checks signatures against `certs` (fetched certificates a
+    /// read-only home could not take): merged into the keyring's copies,
+    /// trusted only as far as the web of trust already trusts them.
+    pub(crate) fn with_certs(mut self, certs: Vec<Cert>) -> Verifier {
+        self.extra.fixed.extend(certs);
+        self
     }
 
     /// Everything known about a package's signatures, ready for the policy.
@@ -196,14 +258,18 @@ impl Verifier {
                 )))
             }
         };
-        let checks = self.check(package.render().as_bytes(), &sigs)?;
+        let extra = match self.extra.for_dirs(&file.key_dirs) {
+            Ok(certs) => certs,
+            Err(e) => return Ok(Evidence::Unreadable(e)),
+        };
+        let checks = self.check(package.render().as_bytes(), &sigs, &extra)?;
         let signed_diff = if checks.iter().any(|c| matches!(c.outcome, Outcome::Bad(_)))
             && !checks
                 .iter()
                 .any(|c| matches!(c.outcome, Outcome::Good { .. }))
         {
             match file.signed_checksums.as_deref() {
-                Some(text) => self.explain_mismatch(package, text, &sigs)?,
+                Some(text) => self.explain_mismatch(package, text, &sigs, &extra)?,
                 None => None,
             }
         } else {
@@ -215,9 +281,16 @@ impl Verifier {
         })
     }
 
-    /// Checks each signature over `data`.
-    pub(crate) fn check(&self, data: &[u8], sigs: &[Signature]) -> Result<Vec<SignatureCheck>> {
-        sigs.iter().map(|sig| self.check_one(data, sig)).collect()
+    /// Checks each signature over `data`, with the keyring and `extra` certificates.
+    pub(crate) fn check(
+        &self,
+        data: &[u8],
+        sigs: &[Signature],
+        extra: &[Cert],
+    ) -> Result<Vec<SignatureCheck>> {
+        sigs.iter()
+            .map(|sig| self.check_one(data, sig, extra))
+            .collect()
     }
 
     /// When the signed checksum file verifies, it says what changed. It is
@@ -228,9 +301,10 @@ impl Verifier {
         package: &ChecksumFile,
         signed_text: &str,
         sigs: &[Signature],
+        extra: &[Cert],
     ) -> Result<Option<SignedDiff>> {
         let authentic = self
-            .check(signed_text.as_bytes(), sigs)?
+            .check(signed_text.as_bytes(), sigs, extra)?
             .iter()
             .any(|c| matches!(c.outcome, Outcome::Good { .. }));
         if !authentic {
@@ -257,7 +331,7 @@ impl Verifier {
         Ok(Some(SignedDiff::Contents(lines)))
     }
 
-    fn check_one(&self, data: &[u8], sig: &Signature) -> Result<SignatureCheck> {
+    fn check_one(&self, data: &[u8], sig: &Signature, extra: &[Cert]) -> Result<SignatureCheck> {
         let (policy, now) = (&self.policy, self.now);
         let issuers = sig.get_issuers();
         let mut check = SignatureCheck {
@@ -267,13 +341,37 @@ impl Verifier {
             user_id: None,
             created: sig.signature_creation_time(),
             outcome: Outcome::UnknownKey,
+            emails: sig
+                .signers_user_id()
+                .and_then(|uid| {
+                    openpgp::packet::UserID::from(uid)
+                        .email()
+                        .ok()
+                        .flatten()
+                        .map(str::to_string)
+                })
+                .into_iter()
+                .collect(),
         };
-        let Some(cert) = self.keyring.issuer_cert(&issuers)? else {
-            return Ok(check);
+        let beside = extra.iter().find(|c| {
+            issuers
+                .iter()
+                .any(|h| crate::keys::discovery::contains_key(c, h))
+        });
+        let cert = match (self.keyring.issuer_cert(&issuers)?, beside) {
+            // A copy from outside can add a revocation or an extension (both
+            // signed by the key itself), never take anything away.
+            (Some(known), Some(other)) if known.fingerprint() == other.fingerprint() => {
+                known.clone().merge_public(other.clone()).unwrap_or(known)
+            }
+            (Some(known), _) => known,
+            (None, Some(other)) => other.clone(),
+            (None, None) => return Ok(check),
         };
         let cert = &cert;
         check.cert = Some(cert.fingerprint());
         check.user_id = display_user_id(cert, policy, now);
+        check.emails = crate::keys::discovery::cert_emails(cert);
         let key = cert
             .keys()
             .find(|k| issuers.iter().any(|h| k.key().key_handle().aliases(h)));
@@ -334,7 +432,10 @@ impl Verifier {
             ));
         }
         if let Err(e) = valid_cert.alive() {
-            return Outcome::Expired(format!("the certificate is expired or not yet valid ({e})"));
+            return Outcome::Expired(match valid_cert.primary_key().key_expiration_time() {
+                Some(t) if t <= now => format!("the certificate expired on {}", timestamp(t)),
+                _ => format!("the certificate is not valid now ({e})"),
+            });
         }
         let Some(key) = valid_cert.keys().key_handle(key_fpr.clone()).next() else {
             return classify_invalid(
@@ -351,9 +452,12 @@ impl Verifier {
             ));
         }
         if let Err(e) = key.alive() {
-            return Outcome::Expired(format!(
-                "the signing key {key_fpr} is expired or not yet valid ({e})"
-            ));
+            return Outcome::Expired(match key.key_expiration_time() {
+                Some(t) if t <= now => {
+                    format!("the signing key {key_fpr} expired on {}", timestamp(t))
+                }
+                _ => format!("the signing key {key_fpr} is not valid now ({e})"),
+            });
         }
         if !key.for_signing() {
             return Outcome::Bad(format!(
