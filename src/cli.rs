@@ -20,7 +20,7 @@ pub struct Cli {
     pub(crate) home: Option<PathBuf>,
 
     /// No network at all: a command that needs it fails (exit 2) and says so
-    #[arg(long, global = true, env = "PGP_PKG_OFFLINE")]
+    #[arg(long, global = true, env = "PGP_PKG_OFFLINE", action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     pub(crate) offline: bool,
 
     #[command(subcommand)]
@@ -290,7 +290,7 @@ pub(crate) struct KeyserverArgs {
 pub(crate) struct FetchArgs {
     /// Look up unknown signers (keyservers, WKD) and refresh expired or revoked ones
     /// before judging them; fetched keys get no trust for being fetched
-    #[arg(long, env = "PGP_PKG_FETCH_KEYS")]
+    #[arg(long, env = "PGP_PKG_FETCH_KEYS", action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     pub(crate) fetch_keys: bool,
     #[command(flatten)]
     pub(crate) servers: KeyserverArgs,

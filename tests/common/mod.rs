@@ -3,6 +3,7 @@
 //! well-behaved tool would produce (backdated, SHA-1, revoked).
 #![allow(dead_code)]
 
+pub mod keyserver;
 pub mod rawtar;
 pub mod rawzip;
 
@@ -67,6 +68,12 @@ impl Env {
         cmd.env("PGP_PKG_HOME", self.home())
             .env_remove("PGP_PKG_MIN_TRUST")
             .env_remove("PGP_PKG_SIGNATURES")
+            .env_remove("PGP_PKG_OFFLINE")
+            .env_remove("PGP_PKG_FETCH_KEYS")
+            .env("PGP_PKG_WKD_BASE", "http://127.0.0.1:9")
+            .env_remove("PGP_PKG_NET_TIMEOUT")
+            // Never the real keyservers: a test that forgets --keyserver asks nothing that answers.
+            .env("PGP_PKG_KEYSERVERS", "http://127.0.0.1:9")
             .current_dir(self.dir.path());
         cmd
     }
