@@ -69,7 +69,10 @@ fn revoked(tsk: &Cert) -> Cert {
 fn a_key_fetched_by_fingerprint_is_imported_with_its_origin_and_no_trust() {
     let env = Env::new();
     let server = Server::start();
-    server.route(&Server::hkp_path(ALICE), Reply::ok(pub_key("alice.pub.asc")));
+    server.route(
+        &Server::hkp_path(ALICE),
+        Reply::ok(pub_key("alice.pub.asc")),
+    );
     let out = env.run(&["key", "fetch", ALICE, "--keyserver", &server.url()]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
@@ -77,7 +80,11 @@ fn a_key_fetched_by_fingerprint_is_imported_with_its_origin_and_no_trust() {
         "{}",
         out.stdout
     );
-    assert!(out.stderr.contains("not trusted for being fetched"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not trusted for being fetched"),
+        "{}",
+        out.stderr
+    );
     let keys = key_list(&env);
     let alice = keys.iter().find(|k| k["fingerprint"] == ALICE).unwrap();
     assert!(
@@ -89,7 +96,10 @@ fn a_key_fetched_by_fingerprint_is_imported_with_its_origin_and_no_trust() {
     );
     assert!(alice["origin"]["fetched"].as_str().unwrap().ends_with('Z'));
     assert_eq!(alice["own"], false);
-    assert_eq!(alice["user_ids"][0]["validity"], "unknown", "fetched is not trusted");
+    assert_eq!(
+        alice["user_ids"][0]["validity"], "unknown",
+        "fetched is not trusted"
+    );
     let text = env.run(&["key", "list"]).stdout;
     assert!(text.contains("fetched from http://127.0.0.1"), "{text}");
 
@@ -112,7 +122,10 @@ fn a_key_fetched_by_fingerprint_is_imported_with_its_origin_and_no_trust() {
 fn key_fetch_exit_codes_not_found_server_error_refused_and_usage() {
     let env = Env::new();
     let server = Server::start();
-    server.route(&Server::hkp_path(ALICE), Reply::ok(pub_key("alice.pub.asc")));
+    server.route(
+        &Server::hkp_path(ALICE),
+        Reply::ok(pub_key("alice.pub.asc")),
+    );
     server.route(&Server::hkp_path(CAROL), Reply::status(500));
     let url = server.url();
 
@@ -132,9 +145,19 @@ fn key_fetch_exit_codes_not_found_server_error_refused_and_usage() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let out = env.run(&["key", "fetch", ALICE, "--keyserver", &format!("http://127.0.0.1:{closed}")]);
+    let out = env.run(&[
+        "key",
+        "fetch",
+        ALICE,
+        "--keyserver",
+        &format!("http://127.0.0.1:{closed}"),
+    ]);
     assert_eq!(out.code, 2, "refused: {}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("could not be looked up"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("could not be looked up"),
+        "{}",
+        out.stdout
+    );
 
     for bad in ["nobody", "0123", "http://evil.example"] {
         let out = env.run(&["key", "fetch", bad, "--keyserver", &url]);
@@ -143,11 +166,18 @@ fn key_fetch_exit_codes_not_found_server_error_refused_and_usage() {
     // Plain HTTP to anything but this machine is refused before any request.
     let out = env.run(&["key", "fetch", ALICE, "--keyserver", "http://keys.example"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("only allowed to localhost"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("only allowed to localhost"),
+        "{}",
+        out.stderr
+    );
     let out = env
         .cmd()
         .args(["key", "fetch", ALICE])
-        .env("PGP_PKG_KEYSERVERS", format!("http://127.0.0.1.nip.io:{}", server.port))
+        .env(
+            "PGP_PKG_KEYSERVERS",
+            format!("http://127.0.0.1.nip.io:{}", server.port),
+        )
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -165,8 +195,17 @@ fn a_timeout_is_exit_2_and_never_not_found() {
         .env("PGP_PKG_NET_TIMEOUT", "1")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("could not be looked up"),
         "{}",
@@ -207,15 +246,33 @@ fn wkd_answers_keep_only_the_queried_address() {
     );
     let out = env
         .cmd()
-        .args(["key", "fetch", "joe.doe@example.org", "--keyserver", &server.url()])
+        .args([
+            "key",
+            "fetch",
+            "joe.doe@example.org",
+            "--keyserver",
+            &server.url(),
+        ])
         .env("PGP_PKG_WKD_BASE", server.url())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("/.well-known/openpgpkey/example.org/hu/"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("/.well-known/openpgpkey/example.org/hu/"),
+        "{stdout}"
+    );
     // WKD was asked first, so the keyserver never was.
-    assert!(server.log().iter().all(|p| !p.starts_with("/pks/")), "{:?}", server.log());
+    assert!(
+        server.log().iter().all(|p| !p.starts_with("/pks/")),
+        "{:?}",
+        server.log()
+    );
     let keys = key_list(&env);
     let uids: Vec<&str> = keys[0]["user_ids"]
         .as_array()
@@ -223,13 +280,23 @@ fn wkd_answers_keep_only_the_queried_address() {
         .iter()
         .map(|u| u["user_id"].as_str().unwrap())
         .collect();
-    assert_eq!(uids, ["Joe Doe <joe.doe@example.org>"], "the other address is not the directory's to vouch for");
+    assert_eq!(
+        uids,
+        ["Joe Doe <joe.doe@example.org>"],
+        "the other address is not the directory's to vouch for"
+    );
 
     // An address WKD does not know: the keyservers by email are asked next.
     server.clear_log();
     let out = env
         .cmd()
-        .args(["key", "fetch", "nobody@example.org", "--keyserver", &server.url()])
+        .args([
+            "key",
+            "fetch",
+            "nobody@example.org",
+            "--keyserver",
+            &server.url(),
+        ])
         .env("PGP_PKG_WKD_BASE", server.url())
         .output()
         .unwrap();
@@ -237,7 +304,8 @@ fn wkd_answers_keep_only_the_queried_address() {
     let log = server.log();
     assert!(log.iter().any(|p| p.contains("/hu/")), "{log:?}");
     assert!(
-        log.iter().any(|p| p == "/pks/lookup?op=get&options=mr&search=nobody%40example.org"),
+        log.iter()
+            .any(|p| p == "/pks/lookup?op=get&options=mr&search=nobody%40example.org"),
         "{log:?}"
     );
 }
@@ -246,7 +314,10 @@ fn wkd_answers_keep_only_the_queried_address() {
 fn an_unknown_signer_is_looked_up_only_with_fetch_keys() {
     let env = Env::new();
     let server = Server::start();
-    server.route(&Server::hkp_path(ALICE), Reply::ok(pub_key("alice.pub.asc")));
+    server.route(
+        &Server::hkp_path(ALICE),
+        Reply::ok(pub_key("alice.pub.asc")),
+    );
     let tsk = read_tsk("alice.sec.asc");
     let pkg = signed_foo(&env, &tsk, None);
 
@@ -260,9 +331,16 @@ fn an_unknown_signer_is_looked_up_only_with_fetch_keys() {
     let p = &json["packages"][0];
     assert_eq!(p["status"], "unknown-key", "{p}");
     let reasons = p["reasons"].to_string();
-    assert!(reasons.contains(&format!("pgp-pkg key fetch {ALICE}")), "{reasons}");
+    assert!(
+        reasons.contains(&format!("pgp-pkg key fetch {ALICE}")),
+        "{reasons}"
+    );
     assert!(reasons.contains("--fetch-keys"), "{reasons}");
-    assert!(server.log().is_empty(), "no request without --fetch-keys: {:?}", server.log());
+    assert!(
+        server.log().is_empty(),
+        "no request without --fetch-keys: {:?}",
+        server.log()
+    );
 
     // The command the message suggests works.
     let out = env.run(&["key", "fetch", ALICE, "--keyserver", &server.url()]);
@@ -282,7 +360,10 @@ fn an_unknown_signer_is_looked_up_only_with_fetch_keys() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{json}");
     assert_eq!(json["packages"][0]["status"], "ok");
-    assert_eq!(json["packages"][0]["trust"], "unknown", "fetched, not trusted");
+    assert_eq!(
+        json["packages"][0]["trust"], "unknown",
+        "fetched, not trusted"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("pgp-pkg: fetched"));
 }
 
@@ -305,7 +386,11 @@ fn not_found_is_remembered_and_a_failure_is_not() {
     assert!(asked >= 1);
     let second = verify();
     assert_eq!(second.status.code(), Some(0));
-    assert_eq!(server.log().len(), asked, "the not-found answer was remembered");
+    assert_eq!(
+        server.log().len(),
+        asked,
+        "the not-found answer was remembered"
+    );
 
     // A server error is never remembered as "not found".
     let env = Env::new();
@@ -318,7 +403,11 @@ fn not_found_is_remembered_and_a_failure_is_not() {
             .args(["verify", &pkg, "--fetch-keys", "--keyserver", &server.url()])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "an unreachable source is exit 2, not a pass");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "an unreachable source is exit 2, not a pass"
+        );
     }
     assert_eq!(server.log().len(), 2, "asked again: {:?}", server.log());
 }
@@ -326,7 +415,11 @@ fn not_found_is_remembered_and_a_failure_is_not() {
 #[test]
 fn a_revocation_reaches_verify_through_refresh_and_fetch_keys() {
     let now = SystemTime::now();
-    let (tsk, _) = new_key("Rita <rita@example.org>", now - Duration::from_secs(3600), None);
+    let (tsk, _) = new_key(
+        "Rita <rita@example.org>",
+        now - Duration::from_secs(3600),
+        None,
+    );
     let fpr = tsk.fingerprint().to_hex();
     let server = Server::start();
     server.route(&Server::hkp_path(&fpr), Reply::ok(armored(&revoked(&tsk))));
@@ -336,7 +429,14 @@ fn a_revocation_reaches_verify_through_refresh_and_fetch_keys() {
     let pkg = signed_foo(&env, &tsk, None);
     let out = env
         .cmd()
-        .args(["verify", &pkg, "--json", "--fetch-keys", "--keyserver", &server.url()])
+        .args([
+            "verify",
+            &pkg,
+            "--json",
+            "--fetch-keys",
+            "--keyserver",
+            &server.url(),
+        ])
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -346,7 +446,10 @@ fn a_revocation_reaches_verify_through_refresh_and_fetch_keys() {
     // Known signer: `key refresh` picks the revocation up and says so.
     let env = Env::new();
     let pkg = signed_foo(&env, &tsk, None);
-    write_armored_cert(&env.path("rita.asc"), &tsk.clone().strip_secret_key_material());
+    write_armored_cert(
+        &env.path("rita.asc"),
+        &tsk.clone().strip_secret_key_material(),
+    );
     assert_eq!(env.run(&["key", "import", "rita.asc"]).code, 0);
     assert_eq!(env.verify_json(&[&pkg]).0, 0);
     let out = env
@@ -359,7 +462,11 @@ fn a_revocation_reaches_verify_through_refresh_and_fetch_keys() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("revoked"), "{stdout}");
     let (code, json) = env.verify_json(&[&pkg]);
-    assert_eq!((code, json["status"].as_str()), (1, Some("revoked")), "{json}");
+    assert_eq!(
+        (code, json["status"].as_str()),
+        (1, Some("revoked")),
+        "{json}"
+    );
     assert!(json["reasons"].to_string().contains("stolen"), "{json}");
 }
 
@@ -367,18 +474,32 @@ fn a_revocation_reaches_verify_through_refresh_and_fetch_keys() {
 fn an_expired_signer_is_refreshed_once_and_an_extension_is_picked_up() {
     let now = SystemTime::now();
     let created = now - Duration::from_secs(3 * 86_400);
-    let (tsk, _) = new_key("Ed <ed@example.org>", created, Some(Duration::from_secs(86_400)));
+    let (tsk, _) = new_key(
+        "Ed <ed@example.org>",
+        created,
+        Some(Duration::from_secs(86_400)),
+    );
     let fpr = tsk.fingerprint().to_hex();
     let env = Env::new();
     let pkg = signed_foo(&env, &tsk, Some(created + Duration::from_secs(3600)));
-    write_armored_cert(&env.path("ed.asc"), &tsk.clone().strip_secret_key_material());
+    write_armored_cert(
+        &env.path("ed.asc"),
+        &tsk.clone().strip_secret_key_material(),
+    );
     assert_eq!(env.run(&["key", "import", "ed.asc"]).code, 0);
 
     let (code, json) = env.verify_json(&[&pkg]);
-    assert_eq!((code, json["status"].as_str()), (1, Some("expired")), "{json}");
+    assert_eq!(
+        (code, json["status"].as_str()),
+        (1, Some("expired")),
+        "{json}"
+    );
     let reasons = json["reasons"].to_string();
     assert!(reasons.contains("expired on"), "the date: {reasons}");
-    assert!(reasons.contains(&format!("pgp-pkg key refresh {fpr}")), "the command: {reasons}");
+    assert!(
+        reasons.contains(&format!("pgp-pkg key refresh {fpr}")),
+        "the command: {reasons}"
+    );
 
     // The author extends the key and publishes it.
     let policy = StandardPolicy::new();
@@ -397,7 +518,14 @@ fn an_expired_signer_is_refreshed_once_and_an_extension_is_picked_up() {
     );
     let out = env
         .cmd()
-        .args(["verify", &pkg, "--json", "--fetch-keys", "--keyserver", &server.url()])
+        .args([
+            "verify",
+            &pkg,
+            "--json",
+            "--fetch-keys",
+            "--keyserver",
+            &server.url(),
+        ])
         .env("PGP_PKG_WKD_BASE", server.url())
         .output()
         .unwrap();
@@ -409,7 +537,12 @@ fn an_expired_signer_is_refreshed_once_and_an_extension_is_picked_up() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(server.log().len(), 2, "keyserver and WKD, once each: {:?}", server.log());
+    assert_eq!(
+        server.log().len(),
+        2,
+        "keyserver and WKD, once each: {:?}",
+        server.log()
+    );
 }
 
 #[test]
@@ -417,12 +550,26 @@ fn offline_means_no_network_and_says_so() {
     let env = Env::new();
     let server = Server::start();
     server.fallback(Reply::ok(pub_key("alice.pub.asc")));
-    let out = env.run(&["key", "fetch", ALICE, "--keyserver", &server.url(), "--offline"]);
+    let out = env.run(&[
+        "key",
+        "fetch",
+        ALICE,
+        "--keyserver",
+        &server.url(),
+        "--offline",
+    ]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--offline"), "{}", out.stderr);
     let out = env
         .cmd()
-        .args(["--home", env.home().to_str().unwrap(), "key", "refresh", "--keyserver", &server.url()])
+        .args([
+            "--home",
+            env.home().to_str().unwrap(),
+            "key",
+            "refresh",
+            "--keyserver",
+            &server.url(),
+        ])
         .env("PGP_PKG_OFFLINE", "1")
         .output()
         .unwrap();
@@ -436,10 +583,19 @@ fn offline_means_no_network_and_says_so() {
         .env("PGP_PKG_OFFLINE", "1")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "needs the network, may not use it");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "needs the network, may not use it"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fetch-keys needs the network"));
     // PGP_PKG_OFFLINE=0 is not offline.
-    let out = env.cmd().args(["key", "list"]).env("PGP_PKG_OFFLINE", "0").output().unwrap();
+    let out = env
+        .cmd()
+        .args(["key", "list"])
+        .env("PGP_PKG_OFFLINE", "0")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     // Offline without --fetch-keys needs nothing: the default policy decides.
     let out = env
@@ -456,13 +612,22 @@ fn offline_means_no_network_and_says_so() {
 fn a_served_secret_key_never_becomes_an_own_key() {
     let env = Env::new();
     let server = Server::start();
-    server.route(&Server::hkp_path(ALICE), Reply::ok(pub_key("alice.sec.asc")));
+    server.route(
+        &Server::hkp_path(ALICE),
+        Reply::ok(pub_key("alice.sec.asc")),
+    );
     let out = env.run(&["key", "fetch", ALICE, "--keyserver", &server.url()]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let keys = key_list(&env);
     assert_eq!(keys[0]["own"], false);
     assert_eq!(keys[0]["user_ids"][0]["validity"], "unknown");
-    assert!(!env.home().join("secret").exists() || std::fs::read_dir(env.home().join("secret")).unwrap().next().is_none());
+    assert!(
+        !env.home().join("secret").exists()
+            || std::fs::read_dir(env.home().join("secret"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
     let exported = env.run(&["key", "export", ALICE]).stdout;
     let cert = Cert::from_bytes(exported.as_bytes()).unwrap();
     assert!(!cert.is_tsk());
@@ -473,7 +638,10 @@ fn a_certificate_that_does_not_hold_the_key_asked_for_is_not_taken() {
     let env = Env::new();
     let server = Server::start();
     // A keyserver that answers a lookup for Alice with Mallory's key.
-    server.route(&Server::hkp_path(ALICE), Reply::ok(pub_key("mallory.pub.asc")));
+    server.route(
+        &Server::hkp_path(ALICE),
+        Reply::ok(pub_key("mallory.pub.asc")),
+    );
     let out = env.run(&["key", "fetch", ALICE, "--keyserver", &server.url()]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(key_list(&env).is_empty());

@@ -110,7 +110,7 @@ fn server_errors_and_refused_connections_are_errors_not_unsigned() {
         .port();
     let (code, _, stderr) = run(&env, &format!("http://127.0.0.1:{closed}/{{name}}.asc"));
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("fetching http://127.0.0.1"), "{stderr}");
+    assert!(stderr.contains("cannot reach http://127.0.0.1"), "{stderr}");
 
     // Plain HTTP to anything but this machine is refused outright.
     let (code, _, stderr) = run(&env, "http://sigs.example.invalid/{name}.asc");

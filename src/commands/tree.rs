@@ -42,13 +42,15 @@ struct Context {
 /// its signatures to be checked.
 enum Step {
     Done(PackageReport),
-    Check {
-        id: PackageId,
-        checksum_file: ChecksumFile,
-        problems: Vec<String>,
-        found: Result<SignatureFile, String>,
-        policy: Policy,
-    },
+    Check(Box<ToCheck>),
+}
+
+struct ToCheck {
+    id: PackageId,
+    checksum_file: ChecksumFile,
+    problems: Vec<String>,
+    found: Result<SignatureFile, String>,
+    policy: Policy,
 }
 
 pub(super) fn verify_tree(
@@ -87,11 +89,7 @@ pub(super) fn verify_tree(
         .iter()
         .flat_map(|(_, _, steps)| steps)
         .filter_map(|step| match step {
-            Step::Check {
-                checksum_file,
-                found,
-                ..
-            } => Some((checksum_file, found.clone())),
+            Step::Check(c) => Some((&c.checksum_file, c.found.clone())),
             Step::Done(_) => None,
         })
         .collect();
@@ -103,14 +101,9 @@ pub(super) fn verify_tree(
             .into_iter()
             .map(|step| match step {
                 Step::Done(report) => report,
-                Step::Check {
-                    id,
-                    problems,
-                    policy,
-                    ..
-                } => {
+                Step::Check(c) => {
                     let evidence = evidence.next().expect("one evidence per signed package");
-                    decide(&id, &problems, &evidence, &policy)
+                    decide(&c.id, &c.problems, &evidence, &c.policy)
                 }
             })
             .collect();
@@ -156,13 +149,13 @@ fn read_lockfile(
                         checksum_file,
                         problems,
                         ..
-                    }) => Step::Check {
+                    }) => Step::Check(Box::new(ToCheck {
                         id: pkg.id.clone(),
                         found: sources.find(&pkg.id)?,
                         checksum_file,
                         problems,
                         policy,
-                    },
+                    })),
                 },
             };
             progress.inc(1);

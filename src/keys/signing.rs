@@ -260,9 +260,9 @@ pub(crate) fn revoke_key(
     let tsk = read_secret(home, fpr)?
         .with_context(|| format!("the secret key {fpr} is missing from the home"))?;
     let mut signer = usable_secret(&tsk.primary_key().key().clone().parts_into_secret()?)?;
-    Ok(CertRevocationBuilder::new()
+    CertRevocationBuilder::new()
         .set_reason_for_revocation(code, message.as_bytes())?
-        .build(&mut signer, &tsk, None)?)
+        .build(&mut signer, &tsk, None)
 }
 
 /// A certificate or revocation, armored.

@@ -219,9 +219,13 @@ fn fingerprints(item: &Item) -> Result<BTreeSet<Fingerprint>> {
     strings(item)?
         .iter()
         .map(|s| {
-            s.replace(' ', "")
-                .parse::<Fingerprint>()
-                .with_context(|| format!("{s:?} is not a fingerprint"))
+            let hex = s.replace(' ', "");
+            // A key ID (16 digits) or another short form can collide: only
+            // full v4 (40) and v6 (64) fingerprints name one key.
+            match hex.parse::<Fingerprint>() {
+                Ok(f @ (Fingerprint::V4(_) | Fingerprint::V6(_))) => Ok(f),
+                _ => bail!("{s:?} is not a full fingerprint (40 or 64 hex digits)"),
+            }
         })
         .collect()
 }

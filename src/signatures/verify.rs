@@ -183,8 +183,11 @@ pub(crate) struct Verifier {
 #[derive(Default)]
 struct ExtraCerts {
     fixed: Vec<Cert>,
-    dirs: Mutex<HashMap<PathBuf, Arc<std::result::Result<Vec<Cert>, String>>>>,
+    dirs: Mutex<HashMap<PathBuf, Arc<KeyDir>>>,
 }
+
+/// One key folder's certificates, or why it cannot be read.
+type KeyDir = std::result::Result<Vec<Cert>, String>;
 
 impl ExtraCerts {
     /// The fixed certificates and those of `dirs`; an unreadable key file is

@@ -119,7 +119,12 @@ fn serve(mut stream: std::net::TcpStream, state: &Mutex<State>) {
     }
     loop {
         let mut header = String::new();
-        if reader.read_line(&mut header).map(|n| n == 0).unwrap_or(true) || header == "\r\n" {
+        if reader
+            .read_line(&mut header)
+            .map(|n| n == 0)
+            .unwrap_or(true)
+            || header == "\r\n"
+        {
             break;
         }
     }

@@ -57,7 +57,10 @@ impl KeyQuery {
         let t = text.trim();
         if t.contains('@') {
             let email = t.trim_start_matches('<').trim_end_matches('>');
-            if sequoia_net::wkd::Url::from(email).is_err() {
+            let parts_present = email
+                .rsplit_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+            if !parts_present || sequoia_net::wkd::Url::from(email).is_err() {
                 bail!("{text:?} is not an email address");
             }
             return Ok(KeyQuery::Email(email.to_string()));

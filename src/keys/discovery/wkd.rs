@@ -90,7 +90,7 @@ pub(crate) fn publish(dir: &Path, domain: &str, cert: &Cert) -> Result<Vec<std::
                 .next()
                 .is_some_and(|d| d.eq_ignore_ascii_case(domain))
             {
-                let url = Url::from(&email)?;
+                let url = Url::from(email)?;
                 written.push(dir.join(url.to_file_path(Variant::Advanced)?));
             }
         }
