@@ -362,3 +362,70 @@ fn gpg_textmode_signatures_verify() {
         "{pkg:#}"
     );
 }
+
+/// What `key generate` makes, gpg reads: the expiry date, and the stored
+/// revocation certificate revokes the key in gpg too; `key revoke`'s
+/// published certificate is revoked in gpg.
+#[test]
+fn generated_keys_their_expiry_and_revocations_read_in_gpg() {
+    let Some(gpg) = Gpg::new() else { return };
+    let env = Env::new();
+    let out = env.run(&[
+        "key",
+        "generate",
+        "--user-id",
+        "Gen <gen@example.org>",
+        "--expires",
+        "2y",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let fpr = out.stdout.trim().to_string();
+    std::fs::write(
+        env.path("gen.asc"),
+        env.run(&["key", "export", &fpr]).stdout,
+    )
+    .unwrap();
+    gpg.ok(&["--import", env.path("gen.asc").to_str().unwrap()]);
+    let colons = |gpg: &Gpg| {
+        String::from_utf8(gpg.ok(&["--with-colons", "--list-keys", &fpr]).stdout).unwrap()
+    };
+    let pub_line = colons(&gpg)
+        .lines()
+        .find(|l| l.starts_with("pub"))
+        .unwrap()
+        .to_string();
+    let fields: Vec<&str> = pub_line.split(':').collect();
+    let (created, expires): (u64, u64) = (fields[5].parse().unwrap(), fields[6].parse().unwrap());
+    let days = (expires - created) / 86_400;
+    assert!(
+        (729..=731).contains(&days),
+        "gpg sees an expiry two years on: {pub_line}"
+    );
+    assert_eq!(fields[1], "-", "not revoked yet: {pub_line}");
+
+    let rev = env.home().join(format!("revocations/{fpr}.rev"));
+    gpg.ok(&["--import", rev.to_str().unwrap()]);
+    let pub_line = colons(&gpg)
+        .lines()
+        .find(|l| l.starts_with("pub"))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        pub_line.split(':').nth(1),
+        Some("r"),
+        "revoked in gpg: {pub_line}"
+    );
+
+    // `key revoke` prints a certificate to publish; gpg sees it revoked.
+    let gpg2 = Gpg::new().unwrap();
+    let out = env.run(&["key", "generate", "--user-id", "Two <two@example.org>"]);
+    let two = out.stdout.trim().to_string();
+    let out = env.run(&["key", "revoke", &two, "--reason", "retired"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    std::fs::write(env.path("two-revoked.asc"), &out.stdout).unwrap();
+    gpg2.ok(&["--import", env.path("two-revoked.asc").to_str().unwrap()]);
+    let listing =
+        String::from_utf8(gpg2.ok(&["--with-colons", "--list-keys", &two]).stdout).unwrap();
+    let pub_line = listing.lines().find(|l| l.starts_with("pub")).unwrap();
+    assert_eq!(pub_line.split(':').nth(1), Some("r"), "{listing}");
+}

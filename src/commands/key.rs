@@ -69,10 +69,11 @@ fn generate(home: &Home, user_id: &str, expires: &str) -> Result<Verdict> {
         },
     )?;
     // The revocation certificate first: a key is never in the home without it.
+    // Armored as gpg writes its own (a public-key block): gpg imports only those.
     let rev_path = home.revocation_path(&fpr);
     let rev = armored(
         &[revocation.into()],
-        openpgp::armor::Kind::Signature,
+        openpgp::armor::Kind::PublicKey,
         &format!("Revocation certificate for {fpr}: import it to revoke the key"),
     )?;
     home.write_atomic(&lock, &rev_path, rev.as_bytes(), true)?;
