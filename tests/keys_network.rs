@@ -646,3 +646,46 @@ fn a_certificate_that_does_not_hold_the_key_asked_for_is_not_taken() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(key_list(&env).is_empty());
 }
+
+#[test]
+fn a_home_that_cannot_take_fetched_keys_uses_them_for_the_run() {
+    let env = Env::new();
+    env.import(&["bob.pub.asc"]);
+    // A lock that cannot be opened, as in a read-only home.
+    std::fs::remove_file(env.home().join("lock")).unwrap();
+    std::fs::create_dir(env.home().join("lock")).unwrap();
+    let server = Server::start();
+    let now = SystemTime::now();
+    let (tsk, _) = new_key(
+        "Rita <rita@example.org>",
+        now - Duration::from_secs(3600),
+        None,
+    );
+    server.route(
+        &Server::hkp_path(&tsk.fingerprint().to_hex()),
+        Reply::ok(armored(&revoked(&tsk))),
+    );
+    let pkg = signed_foo(&env, &tsk, None);
+    let out = env
+        .cmd()
+        .args([
+            "verify",
+            &pkg,
+            "--json",
+            "--fetch-keys",
+            "--keyserver",
+            &server.url(),
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{json}");
+    assert_eq!(
+        json["packages"][0]["status"], "revoked",
+        "the fetched revocation counts"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("for this run only"));
+    assert!(!key_list(&env)
+        .iter()
+        .any(|k| k["fingerprint"] == tsk.fingerprint().to_hex()));
+}
