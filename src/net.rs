@@ -121,6 +121,20 @@ impl Http {
     }
 }
 
+/// `s` for a URL: unreserved characters (RFC 3986) and those in `keep` as
+/// they are, every other byte percent-encoded.
+pub(crate) fn percent_encode(s: &str, keep: &[u8]) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            b if keep.contains(&b) => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// HTTPS, or plain HTTP to this machine only.
 pub(crate) fn check_url(url: &str) -> Result<()> {
     if url.starts_with("https://") {

@@ -226,17 +226,8 @@ fn the_vendor_dir_is_where_composer_puts_it() {
 fn mix_deps_path_moves_the_installed_trees() {
     let env = Env::new();
     env.import(&["alice.sec.asc"]);
-    let cache = env.path("hex/packages/hexpm");
-    std::fs::create_dir_all(&cache).unwrap();
-    let tar = cache.join("foo-1.0.0.tar");
-    std::fs::copy(fixture("hex/foo-1.0.0.tar"), &tar).unwrap();
-    install_hex(&tar, &env.path("project/_deps/foo"));
-    let (inner, outer) = hex_checksums(&env, &tar);
-    std::fs::write(
-        env.path("project/mix.lock"),
-        format!("%{{\n  \"foo\": {{:hex, :foo, \"1.0.0\", \"{inner}\", [:mix], [], \"hexpm\", \"{outer}\"}}\n}}\n"),
-    )
-    .unwrap();
+    let (_, line) = cached_hex_package(&env, "foo", "_deps");
+    std::fs::write(env.path("project/mix.lock"), format!("%{{\n{line}}}\n")).unwrap();
     std::fs::create_dir_all(env.path("sigs")).unwrap();
     // The cache alone verifies (no deps/), but a change in _deps is only seen with MIX_DEPS_PATH.
     std::fs::write(env.path("project/_deps/foo/lib/foo.ex"), "evil")

@@ -16,17 +16,8 @@ use sequoia_openpgp as openpgp;
 fn carol_signed_project() -> Env {
     let env = Env::new();
     env.import(&["alice.sec.asc"]);
-    let cache = env.path("hex/packages/hexpm");
-    std::fs::create_dir_all(&cache).unwrap();
-    let tar = cache.join("foo-1.0.0.tar");
-    std::fs::copy(fixture("hex/foo-1.0.0.tar"), &tar).unwrap();
-    install_hex(&tar, &env.path("project/deps/foo"));
-    let (inner, outer) = hex_checksums(&env, &tar);
-    std::fs::write(
-        env.path("project/mix.lock"),
-        format!("%{{\n  \"foo\": {{:hex, :foo, \"1.0.0\", \"{inner}\", [:mix], [], \"hexpm\", \"{outer}\"}},\n}}\n"),
-    )
-    .unwrap();
+    let (tar, line) = cached_hex_package(&env, "foo", "deps");
+    std::fs::write(env.path("project/mix.lock"), format!("%{{\n{line}}}\n")).unwrap();
     let text = env.checksum(&[tar.to_str().unwrap()]);
     std::fs::create_dir_all(env.path("sigs/hex/foo")).unwrap();
     let sig = sign_raw(
@@ -166,21 +157,21 @@ fn a_project_verifies_in_ci_from_its_committed_keys_and_trusted_keys() {
     std::fs::write(env.path("project/pgp-pkg.toml"), "min_trust = \"full\"\n").unwrap();
     // A fresh home, as in CI: nothing prepared.
     let ci = |env: &Env| {
-        let out = env
-            .cmd()
-            .args([
+        let out = env.run_with(
+            &[
                 "verify-tree",
                 "project/mix.lock",
                 "--signatures",
                 "sigs",
                 "--json",
-            ])
-            .env("HEX_HOME", env.path("hex"))
-            .env("PGP_PKG_HOME", env.path("fresh-home"))
-            .output()
-            .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        (out.status.code().unwrap(), json["packages"][0].clone())
+            ],
+            &[
+                ("HEX_HOME", env.path("hex").to_str().unwrap()),
+                ("PGP_PKG_HOME", env.path("fresh-home").to_str().unwrap()),
+            ],
+        );
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        (out.code, json["packages"][0].clone())
     };
     let (code, foo) = ci(&env);
     assert_eq!(
@@ -412,19 +403,12 @@ fn an_author_publishes_a_wkd_tree_that_key_fetch_then_finds() {
         Reply::ok(served),
     );
     let user = Env::new();
-    let out = user
-        .cmd()
-        .args(["key", "fetch", "joe.doe@example.org"])
-        .env("PGP_PKG_WKD_BASE", server.url())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = user.run_with(
+        &["key", "fetch", "joe.doe@example.org"],
+        &[("PGP_PKG_WKD_BASE", &server.url())],
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&fpr));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(&fpr));
 
     let out = author.run(&[
         "key",

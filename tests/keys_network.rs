@@ -41,6 +41,25 @@ fn signed_foo(env: &Env, tsk: &Cert, at: Option<SystemTime>) -> String {
     tar.to_str().unwrap().to_string()
 }
 
+/// `verify PKG --json --fetch-keys` against `server` (keyserver and WKD):
+/// the exit code, the report and standard error.
+fn verify_fetching(env: &Env, pkg: &str, server: &Server) -> (i32, serde_json::Value, String) {
+    let out = env.run_with(
+        &[
+            "verify",
+            pkg,
+            "--json",
+            "--fetch-keys",
+            "--keyserver",
+            &server.url(),
+        ],
+        &[("PGP_PKG_WKD_BASE", &server.url())],
+    );
+    let json = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stderr));
+    (out.code, json, out.stderr)
+}
+
 fn key_list(env: &Env) -> Vec<serde_json::Value> {
     let out = env.run(&["key", "list", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -171,16 +190,14 @@ fn key_fetch_exit_codes_not_found_server_error_refused_and_usage() {
         "{}",
         out.stderr
     );
-    let out = env
-        .cmd()
-        .args(["key", "fetch", ALICE])
-        .env(
+    let out = env.run_with(
+        &["key", "fetch", ALICE],
+        &[(
             "PGP_PKG_KEYSERVERS",
-            format!("http://127.0.0.1.nip.io:{}", server.port),
-        )
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+            &format!("http://127.0.0.1.nip.io:{}", server.port),
+        )],
+    );
+    assert_eq!(out.code, 2);
 }
 
 #[test]
@@ -189,44 +206,31 @@ fn a_timeout_is_exit_2_and_never_not_found() {
     let server = Server::start();
     server.fallback(Reply::ok(pub_key("alice.pub.asc")).after(Duration::from_secs(20)));
     let started = Instant::now();
-    let out = env
-        .cmd()
-        .args(["key", "fetch", ALICE, "--keyserver", &server.url()])
-        .env("PGP_PKG_NET_TIMEOUT", "1")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    let out = env.run_with(
+        &["key", "fetch", ALICE, "--keyserver", &server.url()],
+        &[("PGP_PKG_NET_TIMEOUT", "1")],
     );
+    assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
         started.elapsed()
     );
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("could not be looked up"),
+        out.stdout.contains("could not be looked up"),
         "{}",
-        String::from_utf8_lossy(&out.stdout)
+        out.stdout
     );
 
     // The same with --fetch-keys: a signer that cannot be looked up is not judged.
     let tsk = read_tsk("alice.sec.asc");
     let pkg = signed_foo(&env, &tsk, None);
-    let out = env
-        .cmd()
-        .args(["verify", &pkg, "--fetch-keys", "--keyserver", &server.url()])
-        .env("PGP_PKG_NET_TIMEOUT", "1")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("could not look up"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = env.run_with(
+        &["verify", &pkg, "--fetch-keys", "--keyserver", &server.url()],
+        &[("PGP_PKG_NET_TIMEOUT", "1")],
     );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("could not look up"), "{}", out.stderr);
 }
 
 #[test]
@@ -244,25 +248,18 @@ fn wkd_answers_keep_only_the_queried_address() {
         "/.well-known/openpgpkey/example.org/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=joe.doe",
         Reply::ok(armored(&tsk.clone().strip_secret_key_material())),
     );
-    let out = env
-        .cmd()
-        .args([
+    let out = env.run_with(
+        &[
             "key",
             "fetch",
             "joe.doe@example.org",
             "--keyserver",
             &server.url(),
-        ])
-        .env("PGP_PKG_WKD_BASE", server.url())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &[("PGP_PKG_WKD_BASE", &server.url())],
     );
+    let stdout = out.stdout;
+    assert_eq!(out.code, 0, "{stdout}{}", out.stderr);
     assert!(
         stdout.contains("/.well-known/openpgpkey/example.org/hu/"),
         "{stdout}"
@@ -288,19 +285,17 @@ fn wkd_answers_keep_only_the_queried_address() {
 
     // An address WKD does not know: the keyservers by email are asked next.
     server.clear_log();
-    let out = env
-        .cmd()
-        .args([
+    let out = env.run_with(
+        &[
             "key",
             "fetch",
             "nobody@example.org",
             "--keyserver",
             &server.url(),
-        ])
-        .env("PGP_PKG_WKD_BASE", server.url())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        ],
+        &[("PGP_PKG_WKD_BASE", &server.url())],
+    );
+    assert_eq!(out.code, 1);
     let log = server.log();
     assert!(log.iter().any(|p| p.contains("/hu/")), "{log:?}");
     assert!(
@@ -321,13 +316,11 @@ fn an_unknown_signer_is_looked_up_only_with_fetch_keys() {
     let tsk = read_tsk("alice.sec.asc");
     let pkg = signed_foo(&env, &tsk, None);
 
-    let out = env
-        .cmd()
-        .args(["verify", &pkg, "--json"])
-        .env("PGP_PKG_KEYSERVERS", server.url())
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = env.run_with(
+        &["verify", &pkg, "--json"],
+        &[("PGP_PKG_KEYSERVERS", &server.url())],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let p = &json["packages"][0];
     assert_eq!(p["status"], "unknown-key", "{p}");
     let reasons = p["reasons"].to_string();
@@ -351,20 +344,18 @@ fn an_unknown_signer_is_looked_up_only_with_fetch_keys() {
     // And --fetch-keys does it in one step, in a new home.
     let env2 = Env::new();
     let pkg2 = signed_foo(&env2, &tsk, None);
-    let out = env2
-        .cmd()
-        .args(["verify", &pkg2, "--json", "--fetch-keys"])
-        .env("PGP_PKG_KEYSERVERS", server.url())
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{json}");
+    let out = env2.run_with(
+        &["verify", &pkg2, "--json", "--fetch-keys"],
+        &[("PGP_PKG_KEYSERVERS", &server.url())],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(code, 0, "{json}");
     assert_eq!(json["packages"][0]["status"], "ok");
     assert_eq!(
         json["packages"][0]["trust"], "unknown",
         "fetched, not trusted"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pgp-pkg: fetched"));
+    assert!(out.stderr.contains("pgp-pkg: fetched"));
 }
 
 #[test]
@@ -375,17 +366,17 @@ fn not_found_is_remembered_and_a_failure_is_not() {
     let tsk = read_tsk("alice.sec.asc");
     let pkg = signed_foo(&env, &tsk, None);
     let verify = || {
-        env.cmd()
-            .args(["verify", &pkg, "--fetch-keys", "--keyserver", &server.url()])
-            .output()
-            .unwrap()
+        env.run_with(
+            &["verify", &pkg, "--fetch-keys", "--keyserver", &server.url()],
+            &[],
+        )
     };
     let first = verify();
-    assert_eq!(first.status.code(), Some(0), "unknown key, default policy");
+    assert_eq!(first.code, 0, "unknown key, default policy");
     let asked = server.log().len();
     assert!(asked >= 1);
     let second = verify();
-    assert_eq!(second.status.code(), Some(0));
+    assert_eq!(second.code, 0);
     assert_eq!(
         server.log().len(),
         asked,
@@ -398,16 +389,11 @@ fn not_found_is_remembered_and_a_failure_is_not() {
     server.fallback(Reply::status(503));
     server.clear_log();
     for _ in 0..2 {
-        let out = env
-            .cmd()
-            .args(["verify", &pkg, "--fetch-keys", "--keyserver", &server.url()])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "an unreachable source is exit 2, not a pass"
+        let out = env.run_with(
+            &["verify", &pkg, "--fetch-keys", "--keyserver", &server.url()],
+            &[],
         );
+        assert_eq!(out.code, 2, "an unreachable source is exit 2, not a pass");
     }
     assert_eq!(server.log().len(), 2, "asked again: {:?}", server.log());
 }
@@ -427,20 +413,8 @@ fn a_revocation_reaches_verify_through_refresh_and_fetch_keys() {
     // Unknown signer: --fetch-keys brings the certificate with its revocation.
     let env = Env::new();
     let pkg = signed_foo(&env, &tsk, None);
-    let out = env
-        .cmd()
-        .args([
-            "verify",
-            &pkg,
-            "--json",
-            "--fetch-keys",
-            "--keyserver",
-            &server.url(),
-        ])
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{json}");
+    let (code, json, _) = verify_fetching(&env, &pkg, &server);
+    assert_eq!(code, 1, "{json}");
     assert_eq!(json["packages"][0]["status"], "revoked");
 
     // Known signer: `key refresh` picks the revocation up and says so.
@@ -452,14 +426,12 @@ fn a_revocation_reaches_verify_through_refresh_and_fetch_keys() {
     );
     assert_eq!(env.run(&["key", "import", "rita.asc"]).code, 0);
     assert_eq!(env.verify_json(&[&pkg]).0, 0);
-    let out = env
-        .cmd()
-        .args(["key", "refresh", "--keyserver", &server.url()])
-        .env("PGP_PKG_WKD_BASE", server.url())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let out = env.run_with(
+        &["key", "refresh", "--keyserver", &server.url()],
+        &[("PGP_PKG_WKD_BASE", &server.url())],
+    );
+    let stdout = out.stdout;
+    assert_eq!(out.code, 0, "{stdout}");
     assert!(stdout.contains("revoked"), "{stdout}");
     let (code, json) = env.verify_json(&[&pkg]);
     assert_eq!(
@@ -516,27 +488,10 @@ fn an_expired_signer_is_refreshed_once_and_an_extension_is_picked_up() {
         &Server::hkp_path(&fpr),
         Reply::ok(armored(&extended.strip_secret_key_material())),
     );
-    let out = env
-        .cmd()
-        .args([
-            "verify",
-            &pkg,
-            "--json",
-            "--fetch-keys",
-            "--keyserver",
-            &server.url(),
-        ])
-        .env("PGP_PKG_WKD_BASE", server.url())
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{json}");
+    let (code, json, stderr) = verify_fetching(&env, &pkg, &server);
+    assert_eq!(code, 0, "{json}");
     assert_eq!(json["packages"][0]["status"], "ok");
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("updated: expires"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(stderr.contains("updated: expires"), "{stderr}");
     assert_eq!(
         server.log().len(),
         2,
@@ -560,51 +515,33 @@ fn offline_means_no_network_and_says_so() {
     ]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--offline"), "{}", out.stderr);
-    let out = env
-        .cmd()
-        .args([
+    let out = env.run_with(
+        &[
             "--home",
             env.home().to_str().unwrap(),
             "key",
             "refresh",
             "--keyserver",
             &server.url(),
-        ])
-        .env("PGP_PKG_OFFLINE", "1")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--offline"));
+        ],
+        &[("PGP_PKG_OFFLINE", "1")],
+    );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--offline"));
     let tsk = read_tsk("alice.sec.asc");
     let pkg = signed_foo(&env, &tsk, None);
-    let out = env
-        .cmd()
-        .args(["verify", &pkg, "--fetch-keys", "--keyserver", &server.url()])
-        .env("PGP_PKG_OFFLINE", "1")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "needs the network, may not use it"
+    let out = env.run_with(
+        &["verify", &pkg, "--fetch-keys", "--keyserver", &server.url()],
+        &[("PGP_PKG_OFFLINE", "1")],
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--fetch-keys needs the network"));
+    assert_eq!(out.code, 2, "needs the network, may not use it");
+    assert!(out.stderr.contains("--fetch-keys needs the network"));
     // PGP_PKG_OFFLINE=0 is not offline.
-    let out = env
-        .cmd()
-        .args(["key", "list"])
-        .env("PGP_PKG_OFFLINE", "0")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = env.run_with(&["key", "list"], &[("PGP_PKG_OFFLINE", "0")]);
+    assert_eq!(out.code, 0);
     // Offline without --fetch-keys needs nothing: the default policy decides.
-    let out = env
-        .cmd()
-        .args(["verify", &pkg])
-        .env("PGP_PKG_OFFLINE", "1")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = env.run_with(&["verify", &pkg], &[("PGP_PKG_OFFLINE", "1")]);
+    assert_eq!(out.code, 0);
     assert!(server.log().is_empty(), "{:?}", server.log());
 }
 
@@ -666,25 +603,13 @@ fn a_home_that_cannot_take_fetched_keys_uses_them_for_the_run() {
         Reply::ok(armored(&revoked(&tsk))),
     );
     let pkg = signed_foo(&env, &tsk, None);
-    let out = env
-        .cmd()
-        .args([
-            "verify",
-            &pkg,
-            "--json",
-            "--fetch-keys",
-            "--keyserver",
-            &server.url(),
-        ])
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{json}");
+    let (code, json, stderr) = verify_fetching(&env, &pkg, &server);
+    assert_eq!(code, 1, "{json}");
     assert_eq!(
         json["packages"][0]["status"], "revoked",
         "the fetched revocation counts"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("for this run only"));
+    assert!(stderr.contains("for this run only"), "{stderr}");
     assert!(!key_list(&env)
         .iter()
         .any(|k| k["fingerprint"] == tsk.fingerprint().to_hex()));

@@ -63,7 +63,7 @@ fn run(env: &Env, template: &str) -> (i32, String, String) {
 #[test]
 fn a_published_signature_verifies_and_a_404_is_unsigned() {
     let env = project();
-    let port = serve_dir(env.path("www"), 10);
+    let port = serve_dir(env.path("www"));
     let template = format!("http://127.0.0.1:{port}/{{ecosystem}}/{{name}}/{{version}}.asc");
     let (code, status, stderr) = run(&env, &template);
     assert_eq!((code, status.as_str()), (0, "ok"), "{stderr}");
@@ -81,7 +81,7 @@ fn a_tampered_tree_fails_against_a_fetched_signature() {
         "<?php evil();",
     )
     .unwrap();
-    let port = serve_dir(env.path("www"), 10);
+    let port = serve_dir(env.path("www"));
     let template = format!("http://127.0.0.1:{port}/{{ecosystem}}/{{name}}/{{version}}.asc");
     let (code, status, _) = run(&env, &template);
     assert_eq!(code, 1);
@@ -94,7 +94,7 @@ fn a_tampered_tree_fails_against_a_fetched_signature() {
 #[test]
 fn server_errors_and_refused_connections_are_errors_not_unsigned() {
     let env = project();
-    let port = serve_dir(env.path("www"), 10);
+    let port = serve_dir(env.path("www"));
     let (code, _, stderr) = run(
         &env,
         &format!("http://127.0.0.1:{port}/fail/{{name}}/{{version}}.asc"),
@@ -121,7 +121,7 @@ fn server_errors_and_refused_connections_are_errors_not_unsigned() {
 #[test]
 fn the_environment_names_sources_too() {
     let env = project();
-    let port = serve_dir(env.path("www"), 10);
+    let port = serve_dir(env.path("www"));
     let template = format!("http://127.0.0.1:{port}/{{ecosystem}}/{{name}}/{{version}}.asc");
     let out = env
         .cmd()

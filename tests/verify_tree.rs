@@ -11,22 +11,14 @@ use common::*;
 fn mix_project() -> Env {
     let env = Env::new();
     env.import(&["alice.sec.asc"]);
-    let cache = env.path("hex/packages/hexpm");
-    std::fs::create_dir_all(&cache).unwrap();
     let mut lock = String::from("%{\n");
     for name in ["foo", "bar"] {
-        let tar = cache.join(format!("{name}-1.0.0.tar"));
-        std::fs::copy(fixture(&format!("hex/{name}-1.0.0.tar")), &tar).unwrap();
-        install_hex(&tar, &env.path(&format!("project/deps/{name}")));
-        let (inner, outer) = hex_checksums(&env, &tar);
-        lock.push_str(&format!(
-            "  \"{name}\": {{:hex, :{name}, \"1.0.0\", \"{inner}\", [:mix], [], \"hexpm\", \"{outer}\"}},\n"
-        ));
+        lock.push_str(&cached_hex_package(&env, name, "deps").1);
     }
     lock.push_str("  \"dep\": {:git, \"https://example.org/dep.git\", \"0123456789abcdef0123456789abcdef01234567\", []},\n}\n");
     std::fs::write(env.path("project/mix.lock"), lock).unwrap();
     std::fs::create_dir_all(env.path("sigs/hex/foo")).unwrap();
-    let tar = cache.join("foo-1.0.0.tar");
+    let tar = env.path("hex/packages/hexpm/foo-1.0.0.tar");
     let out = env.run(&[
         "sign",
         tar.to_str().unwrap(),

@@ -7,7 +7,7 @@
 use anyhow::{bail, Result};
 
 use crate::model::PackageId;
-use crate::net::{Answer, Http};
+use crate::net::{percent_encode, Answer, Http};
 
 /// Signature files are small; anything larger is not one.
 const MAX_BODY: u64 = 1 << 20;
@@ -27,19 +27,8 @@ pub(crate) fn get(http: &Http, url: &str) -> Result<Option<Vec<u8>>> {
 pub(crate) fn expand(template: &str, id: &PackageId) -> String {
     template
         .replace("{ecosystem}", id.ecosystem.as_str())
-        .replace("{name}", &encode(&id.name))
-        .replace("{version}", &encode(&id.version))
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+        .replace("{name}", &percent_encode(&id.name, b"/"))
+        .replace("{version}", &percent_encode(&id.version, b"/"))
 }
 
 #[cfg(test)]

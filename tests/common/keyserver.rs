@@ -37,10 +37,15 @@ impl Reply {
     }
 }
 
+/// Answers a path, or `None` for "not mine".
+type Handler = Box<dyn Fn(&str) -> Option<Reply> + Send>;
+
 #[derive(Default)]
 struct State {
-    /// Path and query → reply. Unknown paths answer `fallback`, else 404.
+    /// Path and query → reply. Unknown paths go to `handler`, then
+    /// `fallback`, else 404.
     routes: HashMap<String, Reply>,
+    handler: Option<Handler>,
     fallback: Option<Reply>,
     log: Vec<String>,
 }
@@ -79,6 +84,11 @@ impl Server {
     pub fn route(&self, path_and_query: &str, reply: Reply) {
         let mut s = self.state.lock().unwrap();
         s.routes.insert(path_and_query.to_string(), reply);
+    }
+
+    /// Answers computed from the path (a file tree, say), for paths without a route.
+    pub fn handler(&self, handler: impl Fn(&str) -> Option<Reply> + Send + 'static) {
+        self.state.lock().unwrap().handler = Some(Box::new(handler));
     }
 
     /// The answer to every path without a route of its own.
@@ -135,6 +145,7 @@ fn serve(mut stream: std::net::TcpStream, state: &Mutex<State>) {
         s.routes
             .get(&path)
             .cloned()
+            .or_else(|| s.handler.as_ref().and_then(|h| h(&path)))
             .or_else(|| s.fallback.clone())
             .unwrap_or_else(|| Reply::status(404))
     };

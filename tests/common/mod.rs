@@ -79,7 +79,17 @@ impl Env {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        let out = self.cmd().args(args).output().unwrap();
+        self.run_with(args, &[])
+    }
+
+    /// [`Env::run`] with these environment variables set.
+    pub fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut cmd = self.cmd();
+        cmd.args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
         Output {
             code: out.status.code().expect("exited, not killed"),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -308,60 +318,37 @@ pub fn read_cert(name: &str) -> Cert {
         .strip_secret_key_material()
 }
 
-/// A tiny HTTP server on 127.0.0.1 serving files below `root`; paths under
-/// `/fail/` answer 500. It stops after `max_requests` or 60 seconds.
-pub fn serve_dir(root: PathBuf, max_requests: usize) -> u16 {
-    use std::io::{BufRead, BufReader};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        let mut served = 0;
-        while served < max_requests && std::time::Instant::now() < deadline {
-            let Ok((mut stream, _)) = listener.accept() else {
-                std::thread::sleep(Duration::from_millis(5));
-                continue;
-            };
-            served += 1;
-            stream.set_nonblocking(false).unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(5)))
-                .unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            if reader.read_line(&mut request).is_err() {
-                continue;
-            }
-            loop {
-                let mut header = String::new();
-                if reader
-                    .read_line(&mut header)
-                    .map(|n| n == 0)
-                    .unwrap_or(true)
-                    || header == "\r\n"
-                {
-                    break;
-                }
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-            let (status, body) = if path.starts_with("/fail/") {
-                ("500 Internal Server Error", b"boom".to_vec())
-            } else {
-                match std::fs::read(root.join(path.trim_start_matches('/'))) {
-                    Ok(body) => ("200 OK", body),
-                    Err(_) => ("404 Not Found", b"not found".to_vec()),
-                }
-            };
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
+/// An HTTP server on 127.0.0.1 serving files below `root`; paths under
+/// `/fail/` answer 500. It runs until the test process ends.
+pub fn serve_dir(root: PathBuf) -> u16 {
+    let server = keyserver::Server::start();
+    server.handler(move |path| {
+        if path.starts_with("/fail/") {
+            return Some(keyserver::Reply::status(500));
         }
+        std::fs::read(root.join(path.trim_start_matches('/')))
+            .ok()
+            .map(keyserver::Reply::ok)
     });
+    let port = server.port;
+    std::mem::forget(server);
     port
+}
+
+/// Hex package NAME 1.0.0 (tests/fixtures/hex) in the env's Hex cache
+/// (`hex/packages/hexpm`) and installed in `project/DEPS/NAME`, as mix
+/// leaves it; returns the cached tarball and its `mix.lock` line.
+pub fn cached_hex_package(env: &Env, name: &str, deps: &str) -> (PathBuf, String) {
+    let cache = env.path("hex/packages/hexpm");
+    std::fs::create_dir_all(&cache).unwrap();
+    let tar = cache.join(format!("{name}-1.0.0.tar"));
+    std::fs::copy(fixture(&format!("hex/{name}-1.0.0.tar")), &tar).unwrap();
+    install_hex(&tar, &env.path(&format!("project/{deps}/{name}")));
+    let (inner, outer) = hex_checksums(env, &tar);
+    let line = format!(
+        "  \"{name}\": {{:hex, :{name}, \"1.0.0\", \"{inner}\", [:mix], [], \"hexpm\", \"{outer}\"}},\n"
+    );
+    (tar, line)
 }
 
 /// Unpacks a Hex tarball into `deps/APP` as Hex does: the contents plus

@@ -28,22 +28,11 @@ pub(crate) fn normalise(server: &str) -> Result<String> {
 pub(crate) fn lookup_url(server: &str, search: &Search) -> Result<String> {
     let search = match search {
         Search::Key(hex) => format!("0x{hex}"),
-        Search::Email(email) => encode(email),
+        Search::Email(email) => crate::net::percent_encode(email, b""),
     };
     Ok(format!(
         "{server}/pks/lookup?op=get&options=mr&search={search}"
     ))
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
