@@ -614,3 +614,59 @@ fn a_home_that_cannot_take_fetched_keys_uses_them_for_the_run() {
         .iter()
         .any(|k| k["fingerprint"] == tsk.fingerprint().to_hex()));
 }
+
+#[test]
+fn the_composer_hook_honours_pgp_pkg_fetch_keys() {
+    let env = Env::new();
+    write_zip(&env.path("widget.zip"), WIDGET);
+    let text = env.checksum(&["widget.zip", "--version", "1.0.0"]);
+    std::fs::create_dir_all(env.path("sigs/composer/acme/widget")).unwrap();
+    let sig = sign_raw(
+        &read_tsk("carol.sec.asc"),
+        text.as_bytes(),
+        RawSig::default(),
+    );
+    std::fs::write(env.path("sigs/composer/acme/widget/1.0.0.asc"), sig).unwrap();
+    let server = Server::start();
+    server.route(
+        &Server::hkp_path(CAROL),
+        Reply::ok(pub_key("carol.pub.asc")),
+    );
+    // Carol signs with a subkey: the keyserver is asked for that key.
+    server.fallback(Reply::ok(pub_key("carol.pub.asc")));
+    let sigs = env.path("sigs");
+    let hook = |fetch: &str| {
+        env.run_with(
+            &[
+                "hook",
+                "composer",
+                "--archive",
+                "widget.zip",
+                "--name",
+                "acme/widget",
+                "--version",
+                "1.0.0",
+            ],
+            &[
+                ("PGP_PKG_SIGNATURES", sigs.to_str().unwrap()),
+                ("PGP_PKG_KEYSERVERS", &server.url()),
+                ("PGP_PKG_FETCH_KEYS", fetch),
+            ],
+        )
+    };
+    let out = hook("0");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("unknown-key"), "{}", out.stdout);
+    assert!(
+        server.log().is_empty(),
+        "PGP_PKG_FETCH_KEYS=0 fetches nothing"
+    );
+    let out = hook("1");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("fetched {CAROL}")),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("unknown-key"), "{}", out.stdout);
+}
