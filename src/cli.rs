@@ -47,6 +47,7 @@ pub(crate) enum Command {
     },
     /// Write a detached, armored signature over a package's checksum file
     Sign {
+        /// A Hex .tar, a Composer .zip, or a directory
         package: PathBuf,
         /// Your own key to sign with (fingerprint or key ID) [default: your only key]
         #[arg(long, value_name = "FPR")]
@@ -62,6 +63,7 @@ pub(crate) enum Command {
     },
     /// Verify one package against its signatures and your keyring
     Verify {
+        /// A Hex .tar, a Composer .zip, or a directory
         package: PathBuf,
         /// The signature file [default: PACKAGE.asc beside the package]
         #[arg(long, value_name = "FILE")]
@@ -76,12 +78,26 @@ pub(crate) enum Command {
         #[command(flatten)]
         identity: IdentityArgs,
     },
+    /// Print shell completions: `pgp-pkg completions bash > /etc/bash_completion.d/pgp-pkg`
+    Completions {
+        /// bash, zsh, fish (also elvish, powershell)
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `pgp-pkg man > pgp-pkg.1`; with --output-dir,
+    /// write it and one page per subcommand (pgp-pkg-verify-tree.1, ...)
+    Man {
+        /// Write every page into DIR instead of printing the main one
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
+    },
     /// Verify every package a mix.lock or composer.lock pins
     VerifyTree {
         /// mix.lock and/or composer.lock files; installed trees are looked for beside each
         #[arg(required = true, value_name = "LOCKFILE")]
         lockfiles: Vec<PathBuf>,
-        /// A signature directory (DIR/ECOSYSTEM/NAME/VERSION.asc); repeatable
+        /// A signature directory (DIR/ECOSYSTEM/NAME/VERSION.asc) or URL template
+        /// (https://…/{ecosystem}/{name}/{version}.asc); repeatable [env: PGP_PKG_SIGNATURES]
         #[arg(long = "signatures", value_name = "DIR_OR_URL")]
         signatures: Vec<String>,
         #[command(flatten)]
@@ -97,11 +113,31 @@ pub(crate) enum Command {
     },
 }
 
+impl Command {
+    /// Commands that never create the home: for them a named home that does
+    /// not exist is a mistake to report (`Home::require_existing`).
+    pub(crate) fn only_reads_the_home(&self) -> bool {
+        match self {
+            Command::Key(k) => matches!(
+                k,
+                KeyCommand::List { .. } | KeyCommand::Export { .. } | KeyCommand::PublishWkd { .. }
+            ),
+            Command::Trust(t) => {
+                matches!(t, TrustCommand::List { .. } | TrustCommand::Explain { .. })
+            }
+            Command::Hook(_) | Command::Verify { .. } | Command::VerifyTree { .. } => true,
+            Command::Sign { gpg, .. } => !gpg,
+            Command::Checksum { .. } | Command::Completions { .. } | Command::Man { .. } => false,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeyCommand {
     /// Make a new Ed25519 signing key and keep it as your own (ultimately trusted),
     /// with a revocation certificate kept in the home
     Generate {
+        /// Your name and address, as people will look you up: "Name <email>"
         #[arg(long, value_name = "\"Name <email>\"")]
         user_id: String,
         /// How long the key is valid: 3y, 18m, 90d, or never (extend it later
@@ -141,6 +177,7 @@ pub(crate) enum KeyCommand {
     },
     /// Remove a certificate from the keyring
     Delete {
+        /// The certificate's fingerprint (or key ID)
         #[arg(value_name = "FPR")]
         fingerprint: String,
         /// Needed to delete one of your own keys: its secret key is deleted too
@@ -168,18 +205,22 @@ pub(crate) enum KeyCommand {
     },
     /// List every certificate with its user IDs and their validity
     List {
+        /// Print the list as JSON
         #[arg(long)]
         json: bool,
     },
     /// Print a certificate, armored (local certifications left out)
     Export {
+        /// The certificate's fingerprint (or key ID)
         #[arg(value_name = "FPR")]
         fingerprint: String,
     },
     /// Certify that USERID belongs to FPR, with your own key (a local certification, never exported)
     Certify {
+        /// The certificate to certify (fingerprint or key ID)
         #[arg(value_name = "FPR")]
         fingerprint: String,
+        /// One of its user IDs, exactly as `key list` shows it
         #[arg(value_name = "USERID")]
         user_id: String,
         /// Your own key to certify with [default: your only key]
@@ -202,8 +243,10 @@ pub(crate) enum HookCommand {
         /// removed again unless the package meets the policy: Composer then installs these
         #[arg(long, value_name = "DIR", requires = "archive")]
         extract_to: Option<PathBuf>,
+        /// The package's Composer name (vendor/name)
         #[arg(long)]
         name: String,
+        /// The package's version, as composer.lock records it
         #[arg(long = "version", value_name = "VERSION")]
         pkg_version: String,
         #[command(flatten)]
@@ -227,6 +270,7 @@ pub(crate) enum HookCommand {
 pub(crate) enum TrustCommand {
     /// Set how far you trust a key's owner to certify other keys
     Set {
+        /// The key's fingerprint (or key ID)
         #[arg(value_name = "FPR")]
         fingerprint: String,
         /// ultimate, full, marginal, never or unknown
@@ -245,13 +289,16 @@ pub(crate) enum TrustCommand {
     },
     /// Read owner trust from `gpg --export-ownertrust` output ("-" for stdin)
     ImportGpg {
+        /// The file `gpg --export-ownertrust` wrote ("-" for stdin)
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
     /// Show the paths that authenticate a key's user IDs, or why none does
     Explain {
+        /// The key's fingerprint (or key ID)
         #[arg(value_name = "FPR")]
         fingerprint: String,
+        /// Print the explanation as JSON
         #[arg(long)]
         json: bool,
     },
@@ -260,10 +307,13 @@ pub(crate) enum TrustCommand {
 /// Who the package is, where the package cannot say it itself.
 #[derive(Debug, Args, Default, Clone)]
 pub(crate) struct IdentityArgs {
+    /// hex or composer [default: from the package's form]
     #[arg(long, value_parser = parse_ecosystem)]
     pub(crate) ecosystem: Option<Ecosystem>,
+    /// The package's name [default: from its metadata]
     #[arg(long)]
     pub(crate) name: Option<String>,
+    /// The package's version [default: from its metadata; Composer zips carry none]
     #[arg(long = "version", value_name = "VERSION")]
     pub(crate) pkg_version: Option<String>,
 }

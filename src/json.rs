@@ -271,6 +271,7 @@ mod tests {
         evil.trust = "checksum-mismatch".into();
         evil.reasons.push("files changed: lib/evil.ex".into());
         let report = Report {
+            notes: Vec::new(),
             packages: vec![good, evil],
         };
         let json = to_string(&ReportJson::new(&report));

@@ -187,6 +187,7 @@ fn home_comes_from_flag_then_environment() {
     env.import(&["alice.pub.asc"]);
     // --home before or after the subcommand beats PGP_PKG_HOME.
     let other = env.path("other-home");
+    std::fs::create_dir(&other).unwrap();
     for args in [
         vec!["--home", other.to_str().unwrap(), "key", "list", "--json"],
         vec!["key", "list", "--json", "--home", other.to_str().unwrap()],
@@ -529,6 +530,7 @@ fn a_copied_home_is_restamped_not_recomputed() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
 
     let copy = Env::new();
+    std::fs::remove_dir(copy.home()).unwrap();
     let status = std::process::Command::new("cp")
         .arg("-a")
         .arg(env.home())

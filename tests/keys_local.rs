@@ -156,6 +156,7 @@ fn a_project_verifies_in_ci_from_its_committed_keys_and_trusted_keys() {
     .unwrap();
     std::fs::write(env.path("project/pgp-pkg.toml"), "min_trust = \"full\"\n").unwrap();
     // A fresh home, as in CI: nothing prepared.
+    std::fs::create_dir(env.path("fresh-home")).unwrap();
     let ci = |env: &Env| {
         let out = env.run_with(
             &[

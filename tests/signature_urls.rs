@@ -123,9 +123,11 @@ fn the_environment_names_sources_too() {
     let env = project();
     let port = serve_dir(env.path("www"));
     let template = format!("http://127.0.0.1:{port}/{{ecosystem}}/{{name}}/{{version}}.asc");
+    // An empty directory first: the search goes on to the template.
+    std::fs::create_dir(env.path("empty-sigs")).unwrap();
     let out = env
         .cmd()
-        .env("PGP_PKG_SIGNATURES", format!("/nonexistent-dir {template}"))
+        .env("PGP_PKG_SIGNATURES", format!("empty-sigs {template}"))
         .env("COMPOSER_CACHE_DIR", env.path("cache"))
         .args(["verify-tree", "project/composer.lock", "--json"])
         .output()

@@ -108,8 +108,8 @@ fn composer(
         Some(dest) => extract_composer_zip(package, &hints, &limits, dest)?,
         None => read_package(package, &hints, &limits)?,
     };
-    let sources =
-        SignatureSources::new(&[], &rules.signature_sources(&project), http).with_project(&project);
+    let sources = SignatureSources::new(&[], &rules.signature_sources(&project), http)?
+        .with_project(&project);
     let evidence = super::fetching::evidence_all(
         home,
         http,
@@ -120,6 +120,7 @@ fn composer(
     .pop()
     .expect("one package, one evidence");
     let report = Report {
+        notes: Vec::new(),
         packages: vec![decide(
             &id,
             &read.integrity_errors,

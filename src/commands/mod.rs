@@ -26,6 +26,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 use crate::decision::report::Report;
@@ -49,6 +50,9 @@ impl From<Verdict> for ExitCode {
 
 pub fn run(cli: Cli) -> Result<Verdict> {
     let home = Home::resolve(cli.home)?;
+    if cli.command.only_reads_the_home() {
+        home.require_existing()?;
+    }
     let http = Http::new(&NetSettings::from_env(cli.offline)?);
     match cli.command {
         Command::Key(cmd) => key::run(&home, &http, cmd),
@@ -74,6 +78,27 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             },
         ),
         Command::Checksum { package, identity } => package::checksum(&package, &identity),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "pgp-pkg", &mut out);
+            emit(&String::from_utf8_lossy(&out))?;
+            Ok(Verdict::Pass)
+        }
+        Command::Man { output_dir: None } => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            emit(&String::from_utf8_lossy(&out))?;
+            Ok(Verdict::Pass)
+        }
+        Command::Man {
+            output_dir: Some(dir),
+        } => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), &dir)
+                .with_context(|| format!("cannot write the manual pages into {}", dir.display()))?;
+            Ok(Verdict::Pass)
+        }
         Command::Sign {
             package,
             key,

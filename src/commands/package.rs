@@ -113,6 +113,7 @@ pub(crate) fn verify(
         ..Policy::default()
     };
     let report = Report {
+        notes: Vec::new(),
         packages: vec![decide(
             &read.checksum_file.package,
             &read.integrity_errors,

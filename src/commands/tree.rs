@@ -79,10 +79,12 @@ pub(super) fn verify_tree(
     // Read every package of every lockfile, then check every signature in
     // one pass: `--fetch-keys` looks the run's signers up together.
     let mut read = Vec::new();
+    let mut no_sources = true;
     for lock in &locks {
         let project = lock.project_dir();
         let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
-        let steps = read_lockfile(&cx, lock, &rules, &progress)?;
+        let (steps, has_sources) = read_lockfile(&cx, lock, &rules, &progress)?;
+        no_sources &= !has_sources;
         read.push((project, rules, steps));
     }
     let signed: Vec<fetching::Signed> = read
@@ -118,24 +120,34 @@ pub(super) fn verify_tree(
         packages.extend(reports);
     }
     progress.finish_and_clear();
-    let report = Report { packages };
+    let notes = if no_sources {
+        vec![
+            "no signature source was given (--signatures DIR_OR_URL, PGP_PKG_SIGNATURES or \
+              `signatures` in pgp-pkg.toml), so no package could be found signed"
+                .to_string(),
+        ]
+    } else {
+        Vec::new()
+    };
+    let report = Report { packages, notes };
     super::finish(&report, run.json, super::Layout::Table)
 }
 
 /// Reads one lockfile's packages in parallel, in lockfile order, and finds
-/// their signatures.
+/// their signatures; says whether there was any signature source to look in.
 fn read_lockfile(
     cx: &Context,
     lock: &Lockfile,
     rules: &ProjectPolicy,
     progress: &ProgressBar,
-) -> Result<Vec<Step>> {
+) -> Result<(Vec<Step>, bool)> {
     let project = lock.project_dir();
     let sources =
-        SignatureSources::new(&cx.signatures, &rules.signature_sources(&project), &cx.http)
+        SignatureSources::new(&cx.signatures, &rules.signature_sources(&project), &cx.http)?
             .with_project(&project);
     let layout = ProjectLayout::of(&project, lock.ecosystem)?;
-    lock.packages
+    let steps = lock
+        .packages
         .par_iter()
         .map(|pkg| -> Result<Step> {
             let policy = rules.for_package(&pkg.id, cx.min_trust);
@@ -161,7 +173,8 @@ fn read_lockfile(
             progress.inc(1);
             Ok(step)
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok((steps, !sources.entries.is_empty()))
 }
 
 /// A progress bar on stderr for long runs at a terminal; hidden otherwise

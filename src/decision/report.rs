@@ -115,6 +115,9 @@ pub enum Verdict {
 #[derive(Clone, Debug)]
 pub(crate) struct Report {
     pub(crate) packages: Vec<PackageReport>,
+    /// What the run as a whole should say in its summary (no signature
+    /// source given, say).
+    pub(crate) notes: Vec<String>,
 }
 
 impl Report {
@@ -249,7 +252,13 @@ impl Report {
         let ok = total - failed - warned;
         let noun = if total == 1 { "package" } else { "packages" };
         let verdict = if failed > 0 { "FAILED" } else { "passed" };
-        format!("{verdict}: {total} {noun}: {ok} ok, {warned} with warnings, {failed} failed")
+        let mut summary =
+            format!("{verdict}: {total} {noun}: {ok} ok, {warned} with warnings, {failed} failed");
+        for note in &self.notes {
+            summary.push_str("; ");
+            summary.push_str(note);
+        }
+        summary
     }
 }
 
@@ -292,6 +301,7 @@ mod tests {
             reason: None,
         });
         let report = Report {
+            notes: Vec::new(),
             packages: vec![
                 good,
                 package(

@@ -21,6 +21,8 @@ use anyhow::{Context, Result};
 #[derive(Clone, Debug)]
 pub(crate) struct Home {
     root: PathBuf,
+    /// Named by `--home` or `PGP_PKG_HOME` (not the platform's default).
+    explicit: bool,
 }
 
 /// Proof that the caller holds the home's write lock; released on drop.
@@ -32,6 +34,7 @@ impl Home {
     /// `--home` (clap also reads `PGP_PKG_HOME` into it), else the platform's
     /// data directory.
     pub(crate) fn resolve(explicit: Option<PathBuf>) -> Result<Home> {
+        let named = explicit.is_some();
         let root = match explicit {
             Some(p) => p,
             None => directories::ProjectDirs::from("org", "pgp-pkg", "pgp-pkg")
@@ -39,7 +42,25 @@ impl Home {
                 .data_dir()
                 .to_path_buf(),
         };
-        Ok(Home { root })
+        Ok(Home {
+            root,
+            explicit: named,
+        })
+    }
+
+    /// For commands that only read: a home named by `--home` or
+    /// `PGP_PKG_HOME` must exist. A typo there would otherwise be an empty
+    /// keyring, and every signer "unknown" under the lenient default policy.
+    /// (The platform's default home may be missing: nothing was set up yet.)
+    pub(crate) fn require_existing(&self) -> Result<()> {
+        if self.explicit && !self.root.is_dir() {
+            anyhow::bail!(
+                "the home {} (from --home or PGP_PKG_HOME) does not exist: check the path; \
+                 a new home is made by `pgp-pkg key import`, `key fetch` or `key generate`",
+                self.root.display()
+            );
+        }
+        Ok(())
     }
 
     pub(crate) fn root(&self) -> &Path {

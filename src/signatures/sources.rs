@@ -66,21 +66,43 @@ pub(crate) struct SignatureSources {
 impl SignatureSources {
     /// Command-line entries win; without them, `PGP_PKG_SIGNATURES`
     /// (whitespace-separated); without that, the policy file's (docs/policy.md).
-    pub(crate) fn new(cli: &[String], from_policy: &[String], http: &Http) -> SignatureSources {
+    ///
+    /// A directory that does not exist is an error, not an empty source: a
+    /// typo in `--signatures` must not turn every package into `unsigned`,
+    /// which the default policy lets pass.
+    pub(crate) fn new(
+        cli: &[String],
+        from_policy: &[String],
+        http: &Http,
+    ) -> Result<SignatureSources> {
         let env: Vec<String> = std::env::var("PGP_PKG_SIGNATURES")
             .unwrap_or_default()
             .split_whitespace()
             .map(str::to_string)
             .collect();
-        let entries = [cli.to_vec(), env, from_policy.to_vec()]
-            .into_iter()
-            .find(|e| !e.is_empty())
-            .unwrap_or_default();
-        SignatureSources {
+        let (entries, origin) = [
+            (cli.to_vec(), "--signatures"),
+            (env, "PGP_PKG_SIGNATURES"),
+            (from_policy.to_vec(), "`signatures` in pgp-pkg.toml"),
+        ]
+        .into_iter()
+        .find(|(e, _)| !e.is_empty())
+        .unwrap_or_default();
+        for entry in &entries {
+            if entry.contains("://") {
+                crate::net::check_url(entry).with_context(|| format!("{origin}: {entry}"))?;
+            } else if !Path::new(entry).is_dir() {
+                anyhow::bail!(
+                    "{origin}: the signature directory {entry} does not exist \
+                     (expected DIR/ECOSYSTEM/NAME/VERSION.asc below it, or a URL template)"
+                );
+            }
+        }
+        Ok(SignatureSources {
             entries,
             http: http.clone(),
             project_keys: None,
-        }
+        })
     }
 
     /// Signers' certificates may also be in the project's `pgp-pkg-keys/`.

@@ -48,10 +48,13 @@ pub struct Env {
 }
 
 impl Env {
+    /// A new env, with an empty home.
     pub fn new() -> Env {
-        Env {
+        let env = Env {
             dir: tempfile::tempdir().unwrap(),
-        }
+        };
+        std::fs::create_dir(env.home()).unwrap();
+        env
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
