@@ -121,3 +121,51 @@ fn a_named_home_that_does_not_exist_is_exit_2_for_reading_commands() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(env.run(&["--home", "new-home", "key", "list"]).code, 0);
 }
+
+#[test]
+fn policy_entries_that_can_never_match_are_errors_with_file_line_and_column() {
+    let env = mix_project();
+    let hex = env.path("hex");
+    let vars = [("HEX_HOME", hex.to_str().unwrap())];
+    for (text, place, words) in [
+        (
+            "min_trust = \"full\"\nallow_unsigned = [\"plug_dev\"]\n",
+            ":2:19:",
+            "never match",
+        ),
+        (
+            "allow_unsigned = [\"hex/Plug-Dev\"]\n",
+            ":1:19:",
+            "package name",
+        ),
+        (
+            "[signers]\n\"hex/foo\" = [\"E14BC0EF45753E99\"]\n",
+            ":2:",
+            "full fingerprint",
+        ),
+        ("[thresholds]\nfoo = 2\n", ":2:1:", "never match"),
+        ("alow_unsigned = []\n", ":1:1:", "unknown setting"),
+        ("min_trust = \"fully\"\n", ":1:13:", "min_trust"),
+        ("min_trust = \n", ":1:", ""),
+    ] {
+        std::fs::write(env.path("project/pgp-pkg.toml"), text).unwrap();
+        let out = env.run_with(&["verify-tree", "project/mix.lock"], &vars);
+        assert_eq!(out.code, 2, "{text}");
+        let first = out.stderr.lines().next().unwrap_or_default().to_string();
+        let expected = format!("pgp-pkg.toml{place}");
+        assert!(
+            first.contains(&expected) && first.contains(words),
+            "{text:?}: {first}"
+        );
+    }
+    std::fs::write(
+        env.path("project/pgp-pkg.toml"),
+        "allow_unsigned = [\"hex/foo\", \"composer/acme/widget\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        env.run_with(&["verify-tree", "project/mix.lock"], &vars)
+            .code,
+        0
+    );
+}

@@ -57,66 +57,103 @@ impl ProjectPolicy {
         }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        Self::parse(&text)
-            .map(Some)
-            .with_context(|| format!("{}", path.display()))
+        // `FILE:LINE:COLUMN: message`, as compilers write it.
+        Self::parse(&text).map(Some).map_err(|e| {
+            let e = format!("{e:#}");
+            let sep = if e.starts_with(|c: char| c.is_ascii_digit()) {
+                ":"
+            } else {
+                ": "
+            };
+            anyhow::anyhow!("{}{sep}{e}", path.display())
+        })
     }
 
+    /// Reads the file's text strictly. Errors start with `LINE:COLUMN: `
+    /// where the place is known ([`ProjectPolicy::load`] puts the file name
+    /// in front): an unknown setting, a bad value, and any entry that can
+    /// never match (a package key without its ecosystem, a name the
+    /// ecosystem does not allow, a short key ID) are errors, because a rule
+    /// that silently matches nothing weakens the policy.
     pub fn parse(text: &str) -> Result<ProjectPolicy> {
-        let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let doc = toml_edit::Document::parse(text).map_err(|e| {
             let at = e
                 .span()
                 .map(|s| line_col(text, s.start))
                 .unwrap_or_default();
-            anyhow::anyhow!("{at}{}", e.message())
+            anyhow::anyhow!("{at}{}", e.message().trim())
         })?;
+        let at = |span: Option<std::ops::Range<usize>>, msg: String| {
+            let place = span.map(|s| line_col(text, s.start)).unwrap_or_default();
+            anyhow::anyhow!("{place}{msg}")
+        };
         let mut policy = ProjectPolicy::default();
         for (key, item) in doc.iter() {
-            let at = |msg: &str| anyhow::anyhow!("`{key}`: {msg}");
+            let key_span = doc.key(key).and_then(|k| k.span());
+            let here =
+                |e: anyhow::Error| at(item.span().or(key_span.clone()), format!("`{key}`: {e:#}"));
             match key {
                 "min_trust" => {
                     let s = item
                         .as_str()
-                        .ok_or_else(|| at("expected a trust level string"))?;
-                    policy.min_trust =
-                        Some(s.parse().map_err(|e: anyhow::Error| at(&e.to_string()))?);
+                        .context("expected a trust level string")
+                        .map_err(here)?;
+                    policy.min_trust = Some(s.parse().map_err(here)?);
                 }
-                "threshold" => {
-                    policy.threshold = Some(positive(item).map_err(|e| at(&e.to_string()))?)
-                }
-                "countersign" => {
-                    policy.countersign = fingerprints(item).map_err(|e| at(&e.to_string()))?
-                }
+                "threshold" => policy.threshold = Some(positive(item).map_err(here)?),
+                "countersign" => policy.countersign = fingerprints(item).map_err(here)?,
                 "allow_unsigned" => {
-                    policy.allow_unsigned = strings(item)
-                        .map_err(|e| at(&e.to_string()))?
-                        .into_iter()
-                        .collect()
-                }
-                "signers" => {
-                    for (pkg, fprs) in table(item).map_err(|e| at(&e.to_string()))? {
-                        let fprs = fingerprints(fprs).map_err(|e| at(&format!("{pkg}: {e}")))?;
-                        policy.signers.insert(pkg.to_string(), fprs);
+                    for (name, span) in strings(item).map_err(here)? {
+                        matchable(&name).map_err(|e| at(span, format!("`{key}`: {e:#}")))?;
+                        policy.allow_unsigned.insert(name);
                     }
                 }
-                "trusted_keys" => {
-                    for (pkg, fprs) in table(item).map_err(|e| at(&e.to_string()))? {
-                        let fprs = fingerprints(fprs).map_err(|e| at(&format!("{pkg}: {e}")))?;
-                        policy.trusted_keys.insert(pkg.to_string(), fprs);
+                "signers" | "trusted_keys" | "thresholds" => {
+                    let t = item
+                        .as_table_like()
+                        .context("expected a table of ECOSYSTEM/NAME = ...")
+                        .map_err(here)?;
+                    for (pkg, value) in t.iter() {
+                        let span = t.get_key_value(pkg).and_then(|(k, _)| k.span());
+                        let entry = |e: anyhow::Error| {
+                            at(
+                                value.span().or(span.clone()),
+                                format!("`{key}`: {pkg}: {e:#}"),
+                            )
+                        };
+                        matchable(pkg).map_err(|e| at(span.clone(), format!("`{key}`: {e:#}")))?;
+                        match key {
+                            "signers" => {
+                                policy
+                                    .signers
+                                    .insert(pkg.to_string(), fingerprints(value).map_err(entry)?);
+                            }
+                            "trusted_keys" => {
+                                policy
+                                    .trusted_keys
+                                    .insert(pkg.to_string(), fingerprints(value).map_err(entry)?);
+                            }
+                            _ => {
+                                policy
+                                    .thresholds
+                                    .insert(pkg.to_string(), positive(value).map_err(entry)?);
+                            }
+                        }
                     }
                 }
                 "signatures" => {
-                    policy.signatures = strings(item).map_err(|e| at(&e.to_string()))?
+                    policy.signatures = strings(item)
+                        .map_err(here)?
+                        .into_iter()
+                        .map(|(s, _)| s)
+                        .collect()
                 }
-                "thresholds" => {
-                    for (pkg, n) in table(item).map_err(|e| at(&e.to_string()))? {
-                        policy.thresholds.insert(
-                            pkg.to_string(),
-                            positive(n).map_err(|e| at(&format!("{pkg}: {e}")))?,
-                        );
-                    }
+                other => {
+                    return Err(at(
+                        key_span,
+                        format!("unknown setting `{other}` (see docs/policy.md)"),
+                    ))
                 }
-                other => bail!("unknown setting `{other}` (see docs/policy.md)"),
             }
         }
         Ok(policy)
@@ -202,23 +239,33 @@ fn line_col(text: &str, offset: usize) -> String {
     format!("{line}:{col}: ")
 }
 
-fn table(item: &Item) -> Result<Vec<(&str, &Item)>> {
-    let t = item.as_table_like().context("expected a table")?;
-    Ok(t.iter().collect())
+/// A package key as packages are named in reports: `hex/NAME` or
+/// `composer/VENDOR/NAME`, with a name its ecosystem allows.
+fn matchable(key: &str) -> Result<()> {
+    match key.split_once('/') {
+        Some(("hex", name)) => crate::lockfile::names::hex_name("package name", name),
+        Some(("composer", name)) => crate::lockfile::names::composer_name(name),
+        _ => bail!("{key:?} can never match a package: write hex/NAME or composer/VENDOR/NAME"),
+    }
 }
 
-fn strings(item: &Item) -> Result<Vec<String>> {
+/// The strings of an array, each with where it is.
+fn strings(item: &Item) -> Result<Vec<(String, Option<std::ops::Range<usize>>)>> {
     let array = item.as_array().context("expected an array of strings")?;
     array
         .iter()
-        .map(|v| v.as_str().map(str::to_string).context("expected strings"))
+        .map(|v| {
+            v.as_str()
+                .map(|s| (s.to_string(), v.span()))
+                .context("expected strings")
+        })
         .collect()
 }
 
 fn fingerprints(item: &Item) -> Result<BTreeSet<Fingerprint>> {
     strings(item)?
         .iter()
-        .map(|s| {
+        .map(|(s, _)| {
             let hex = s.replace(' ', "");
             // A key ID (16 digits) or another short form can collide: only
             // full v4 (40) and v6 (64) fingerprints name one key.
