@@ -23,8 +23,25 @@ pub struct Cli {
     #[arg(long, global = true, env = "PGP_PKG_OFFLINE", action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     pub(crate) offline: bool,
 
+    /// Colour in the verify-tree table: auto (at a terminal, unless NO_COLOR is set), always, never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub(crate) color: ColorChoice,
+
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,6 +124,9 @@ pub(crate) enum Command {
         /// Pin each signed package's current signers in pgp-pkg.toml (where none is pinned yet)
         #[arg(long)]
         record_pins: bool,
+        /// Show only the packages that need attention (warnings and failures)
+        #[arg(long)]
+        problems: bool,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,

@@ -132,3 +132,37 @@ fn hook_composer_output() {
     // No signature source is configured for the hook here: unsigned passes.
     insta::assert_snapshot!("hook_composer", format!("exit {code}\n{out}"));
 }
+
+#[test]
+fn the_table_fits_100_columns_shows_problems_only_and_colours_on_request() {
+    let env = Env::with_examples();
+    let (_, table) = run(&env, &tree_args(false));
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with("    -") && !l.starts_with("FAILED"))
+    {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
+    let mut args = tree_args(false);
+    args.push("--problems");
+    let (code, problems) = run(&env, &args);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("verify_tree_problems", problems);
+    assert!(!problems.contains("pass    hex foo"), "{problems}");
+    assert!(
+        problems.contains("fail    composer acme/gadget"),
+        "{problems}"
+    );
+
+    // Not at a terminal: no colour, unless asked for.
+    assert!(!table.contains('\x1b'));
+    let mut args = tree_args(false);
+    args.extend(["--color", "always"]);
+    let (_, coloured) = run(&env, &args);
+    assert!(coloured.contains("\x1b[31;1mfail"), "{coloured}");
+    assert!(coloured.contains("\x1b[32mpass"), "{coloured}");
+}

@@ -44,6 +44,7 @@ pub(crate) fn run(home: &Home, http: &Http, cmd: HookCommand) -> Result<Verdict>
                 min_trust: trust.min_trust,
                 fetch,
                 json: false,
+                table: super::TableStyle::default(),
             };
             let verdict = composer(
                 home,
@@ -76,6 +77,7 @@ pub(crate) fn run(home: &Home, http: &Http, cmd: HookCommand) -> Result<Verdict>
                 min_trust: trust.min_trust,
                 fetch,
                 json: false,
+                table: super::TableStyle::default(),
             };
             super::tree::verify_tree(home, http, &[lockfile], &[], false, &run)
         }

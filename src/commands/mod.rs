@@ -28,8 +28,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, ColorChoice, Command};
 use crate::decision::report::Report;
+use crate::decision::report::TableStyle;
 use crate::keys::home::Home;
 use crate::net::{Http, NetSettings};
 
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             trust,
             fetch,
             record_pins,
+            problems,
             json,
         } => tree::verify_tree(
             &home,
@@ -75,6 +77,10 @@ pub fn run(cli: Cli) -> Result<Verdict> {
                 min_trust: trust.min_trust,
                 fetch,
                 json,
+                table: TableStyle {
+                    color: use_color(cli.color),
+                    problems_only: problems,
+                },
             },
         ),
         Command::Checksum { package, identity } => package::checksum(&package, &identity),
@@ -130,6 +136,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
                 min_trust: trust.min_trust,
                 fetch,
                 json,
+                table: TableStyle::default(),
             },
         ),
     }
@@ -141,6 +148,22 @@ pub(crate) struct Run {
     pub(crate) min_trust: Option<crate::trust::TrustLevel>,
     pub(crate) fetch: crate::cli::FetchArgs,
     pub(crate) json: bool,
+    /// How `verify-tree` draws its table.
+    pub(crate) table: TableStyle,
+}
+
+/// `--color`: `auto` colours only a terminal, and not when `NO_COLOR` is set
+/// (no-color.org); `always` and `never` say it outright.
+fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
 }
 
 /// How a report is laid out for people.
@@ -149,7 +172,7 @@ pub(crate) enum Layout {
     /// One block per package (`verify`, `hook`).
     Blocks,
     /// One line per package (`verify-tree`).
-    Table,
+    Table(TableStyle),
 }
 
 /// The one path from a report to output and exit code, for every command
@@ -163,7 +186,7 @@ pub(crate) fn finish(report: &Report, json: bool, layout: Layout) -> Result<Verd
     } else {
         match layout {
             Layout::Blocks => out!("{}", report.to_human()),
-            Layout::Table => out!("{}", report.to_table()),
+            Layout::Table(style) => out!("{}", report.to_table(&style)),
         }
     }
     Ok(report.verdict())

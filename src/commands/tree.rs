@@ -130,7 +130,7 @@ pub(super) fn verify_tree(
         Vec::new()
     };
     let report = Report { packages, notes };
-    super::finish(&report, run.json, super::Layout::Table)
+    super::finish(&report, run.json, super::Layout::Table(run.table))
 }
 
 /// Reads one lockfile's packages in parallel, in lockfile order, and finds

@@ -98,6 +98,39 @@ impl PackageReport {
     pub(crate) fn is_clean(&self) -> bool {
         self.passes && self.status == Status::Ok && self.trust_level() >= Some(TrustLevel::Full)
     }
+
+    /// `pass`, `warn` (passes, but something needs a look) or `fail`.
+    pub(crate) fn result(&self) -> &'static str {
+        if !self.passes {
+            "fail"
+        } else if self.is_clean() {
+            "pass"
+        } else {
+            "warn"
+        }
+    }
+}
+
+/// The verify-tree table fits this many columns.
+pub(crate) const TABLE_WIDTH: usize = 100;
+
+/// How the table is drawn.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct TableStyle {
+    /// ANSI colour on the result column.
+    pub(crate) color: bool,
+    /// Only the packages that need attention (warnings and failures).
+    pub(crate) problems_only: bool,
+}
+
+/// `text` cut to `width` characters, ending in `…` when cut.
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// How a command that ran to the end came out; the exit code (docs/interface.md).
@@ -183,11 +216,17 @@ impl Report {
         out
     }
 
-    /// The verify-tree table: one row per package, reasons under the rows
-    /// that need attention, then the summary line.
-    pub(crate) fn to_table(&self) -> String {
-        let rows: Vec<[String; 5]> = self
+    /// The verify-tree table: one row per package (only the ones that need
+    /// attention with `problems_only`), reasons under those rows, then the
+    /// summary line. At most [`TABLE_WIDTH`] columns: long versions (a git
+    /// SHA), package names and signers are shortened with `…`.
+    pub(crate) fn to_table(&self, style: &TableStyle) -> String {
+        let shown: Vec<&PackageReport> = self
             .packages
+            .iter()
+            .filter(|p| !style.problems_only || !p.is_clean())
+            .collect();
+        let rows: Vec<[String; 6]> = shown
             .iter()
             .map(|p| {
                 let signer = p
@@ -197,17 +236,23 @@ impl Report {
                     .or(p.signers.first())
                     .map(|s| s.user_id.clone().unwrap_or_else(|| s.fingerprint.clone()))
                     .unwrap_or_else(|| "-".into());
+                // The trust column says something only when it is a level.
+                let trust = p
+                    .trust_level()
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "-".into());
                 [
+                    p.result().to_string(),
                     format!("{} {}", p.ecosystem, p.name),
                     p.version.clone(),
-                    signer,
-                    p.trust.clone(),
                     p.status.as_str().to_string(),
+                    trust,
+                    signer,
                 ]
             })
             .collect();
-        let headers = ["PACKAGE", "VERSION", "SIGNER", "TRUST", "STATUS"];
-        let widths: Vec<usize> = (0..5)
+        let headers = ["RESULT", "PACKAGE", "VERSION", "STATUS", "TRUST", "SIGNER"];
+        let mut widths: Vec<usize> = (0..6)
             .map(|i| {
                 rows.iter()
                     .map(|r| r[i].chars().count())
@@ -216,20 +261,42 @@ impl Report {
                     .unwrap_or(0)
             })
             .collect();
+        // Shrink the long columns until the row fits: the version first (a git
+        // SHA says least in full), then the signer, then the package.
+        const FLOOR: [usize; 6] = [6, 20, 12, 14, 8, 16];
+        for col in [2, 5, 1] {
+            let total: usize = widths.iter().sum::<usize>() + 2 * 5;
+            if total > TABLE_WIDTH {
+                widths[col] = widths[col]
+                    .saturating_sub(total - TABLE_WIDTH)
+                    .max(FLOOR[col]);
+            }
+        }
         let mut out = String::new();
-        let line = |cells: [&str; 5]| -> String {
+        let line = |cells: [&str; 6], colour: Option<&str>| -> String {
             let padded: Vec<String> = cells
                 .iter()
                 .zip(&widths)
-                .map(|(c, w)| format!("{c:<w$}"))
+                .enumerate()
+                .map(|(i, (c, w))| {
+                    let cell = format!("{:<w$}", shorten(c, *w));
+                    match (i, colour) {
+                        (0, Some(code)) => format!("\x1b[{code}m{cell}\x1b[0m"),
+                        _ => cell,
+                    }
+                })
                 .collect();
             padded.join("  ").trim_end().to_string() + "\n"
         };
-        out.push_str(&line(headers));
-        for (p, r) in self.packages.iter().zip(&rows) {
-            out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
-            let attention = !p.is_clean();
-            if attention {
+        out.push_str(&line(headers, None));
+        for (p, r) in shown.iter().zip(&rows) {
+            let colour = style.color.then(|| match p.result() {
+                "pass" => "32",
+                "warn" => "33",
+                _ => "31;1",
+            });
+            out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]], colour));
+            if !p.is_clean() {
                 for reason in &p.reasons {
                     let _ = writeln!(out, "    - {reason}");
                 }
@@ -251,9 +318,32 @@ impl Report {
             .count();
         let ok = total - failed - warned;
         let noun = if total == 1 { "package" } else { "packages" };
-        let verdict = if failed > 0 { "FAILED" } else { "passed" };
+        let verdict = match self.verdict() {
+            Verdict::Pass => "passed",
+            Verdict::Fail => "FAILED",
+            Verdict::BadInput => "ERROR (malformed input, exit 2)",
+        };
         let mut summary =
             format!("{verdict}: {total} {noun}: {ok} ok, {warned} with warnings, {failed} failed");
+        let failing: Vec<String> = self
+            .packages
+            .iter()
+            .filter(|p| !p.passes)
+            .map(|p| format!("{} {} {}", p.ecosystem, p.name, p.version))
+            .collect();
+        if !failing.is_empty() {
+            const NAMED: usize = 5;
+            let more = failing.len().saturating_sub(NAMED);
+            let mut named = failing
+                .into_iter()
+                .take(NAMED)
+                .collect::<Vec<_>>()
+                .join(", ");
+            if more > 0 {
+                named.push_str(&format!(" and {more} more"));
+            }
+            summary.push_str(&format!(" ({named})"));
+        }
         for note in &self.notes {
             summary.push_str("; ");
             summary.push_str(note);

@@ -428,10 +428,15 @@ fn events_of(cert: &Cert) -> impl Iterator<Item = SystemTime> + '_ {
 
 /// A key named as a user types it: a fingerprint or key ID, spaces allowed.
 fn key_query(query: &str) -> Result<KeyHandle> {
-    query
-        .replace(' ', "")
-        .parse()
-        .with_context(|| format!("{query:?} is not a fingerprint or key ID"))
+    if query.contains('@') {
+        bail!(
+            "{query:?} is an email address; this command takes a fingerprint or key ID: \
+             `pgp-pkg key list` shows them, `pgp-pkg key fetch {query}` looks the address up"
+        );
+    }
+    query.replace(' ', "").parse().map_err(|_| {
+        anyhow::anyhow!("{query:?} is not a fingerprint (40 or 64 hex digits) or key ID (16)")
+    })
 }
 
 /// Finds the certificate that issued a signature. Errors mean the keyring

@@ -142,7 +142,7 @@ fn parse_signature_block(bytes: &[u8], sigs: &mut Vec<Signature>) -> Result<()> 
         let mut decoded = Vec::new();
         reader
             .read_to_end(&mut decoded)
-            .context("truncated or malformed ASCII armor")?;
+            .map_err(|_| anyhow::anyhow!("its ASCII armor is truncated or damaged"))?;
         binary = decoded;
         &binary[..]
     } else {
@@ -150,9 +150,13 @@ fn parse_signature_block(bytes: &[u8], sigs: &mut Vec<Signature>) -> Result<()> 
     };
     let mut ppr = PacketParserBuilder::from_bytes(packets)
         .and_then(|b| b.dearmor(Dearmor::Disabled).build())
-        .context("not an OpenPGP signature")?;
+        .map_err(|_| {
+            anyhow::anyhow!("not an OpenPGP signature: neither ASCII armor nor OpenPGP packets")
+        })?;
     while let PacketParserResult::Some(pp) = ppr {
-        let (packet, next) = pp.next().context("malformed OpenPGP signature")?;
+        let (packet, next) = pp.next().map_err(|_| {
+            anyhow::anyhow!("a damaged OpenPGP signature (cut short, or not a signature)")
+        })?;
         ppr = next;
         match packet {
             Packet::Signature(sig) => sigs.push(sig),
@@ -409,11 +413,12 @@ impl Verifier {
         } else {
             sig.verify_message(raw_key.key(), data)
         };
-        if let Err(e) = verified {
-            return Outcome::Bad(format!(
-                "the signature does not match this package's checksum file ({e}): \
-                 the package differs from what was signed, or the signature is for another package or version"
-            ));
+        if verified.is_err() {
+            return Outcome::Bad(
+                "the signature does not match this package's checksum file: the package differs \
+                 from what was signed, or the signature is for another package or version"
+                    .to_string(),
+            );
         }
         if let Some(created) = sig.signature_creation_time() {
             if created > now + CLOCK_SKEW {
