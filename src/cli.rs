@@ -75,6 +75,9 @@ pub(crate) enum Command {
         /// Sign through the installed gpg (its agent, pinentry and tokens) instead
         #[arg(long)]
         gpg: bool,
+        /// Replace an existing signature file instead of adding this signature to it
+        #[arg(long)]
+        replace: bool,
         #[command(flatten)]
         identity: IdentityArgs,
     },

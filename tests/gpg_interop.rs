@@ -429,3 +429,31 @@ fn generated_keys_their_expiry_and_revocations_read_in_gpg() {
     let pub_line = listing.lines().find(|l| l.starts_with("pub")).unwrap();
     assert_eq!(pub_line.split(':').nth(1), Some("r"), "{listing}");
 }
+
+/// A co-signed file (two `sign` runs into one `.asc`) verifies in gpg with
+/// both signatures.
+#[test]
+fn a_cosigned_signature_file_verifies_in_gpg_with_both_signers() {
+    let Some(gpg) = Gpg::new() else { return };
+    let env = Env::new();
+    env.import(&["alice.sec.asc", "carol.sec.asc"]);
+    let checksums = widget_checksum(&env);
+    for fpr in [ALICE, CAROL] {
+        let out = env.run(&["sign", "widget.zip", "--version", "1.0.0", "--key", fpr]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    gpg.import("alice.pub.asc");
+    gpg.import("carol.pub.asc");
+    let out = gpg
+        .cmd()
+        .args([
+            "--verify",
+            env.path("widget.zip.asc").to_str().unwrap(),
+            checksums.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("Good signature").count(), 2, "{stderr}");
+}

@@ -421,3 +421,53 @@ fn an_author_publishes_a_wkd_tree_that_key_fetch_then_finds() {
     ]);
     assert_eq!(out.code, 2, "no user ID in that domain");
 }
+
+#[test]
+fn a_second_signer_adds_to_the_signature_file_instead_of_replacing_it() {
+    let env = Env::new();
+    env.import(&["alice.sec.asc", "carol.sec.asc"]);
+    std::fs::copy(fixture("hex/foo-1.0.0.tar"), env.path("foo-1.0.0.tar")).unwrap();
+    std::fs::copy(fixture("hex/foo-1.0.1.tar"), env.path("foo-1.0.1.tar")).unwrap();
+    let out_path = "sigs/hex/foo/1.0.0.asc";
+    let sign = |key: &str, pkg: &str, extra: &[&str]| {
+        let mut args = vec!["sign", pkg, "--key", key, "--output", out_path];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+    // --output makes the folders.
+    let out = sign(ALICE, "foo-1.0.0.tar", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = sign(CAROL, "foo-1.0.0.tar", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("beside 1 earlier signature"),
+        "{}",
+        out.stderr
+    );
+    let signers = |env: &Env| {
+        let (code, json) = env.verify_json(&["foo-1.0.0.tar", "--signature", out_path]);
+        assert_eq!(code, 0, "{json}");
+        let mut fprs: Vec<String> = json["signers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["fingerprint"].as_str().unwrap().to_string())
+            .collect();
+        fprs.sort();
+        fprs
+    };
+    let mut both = vec![ALICE.to_string(), CAROL.to_string()];
+    both.sort();
+    assert_eq!(signers(&env), both);
+    // Signing again with the same key replaces that key's signature only.
+    assert_eq!(sign(ALICE, "foo-1.0.0.tar", &[]).code, 0);
+    assert_eq!(signers(&env), both);
+    // Another release into the same file: refused, nothing lost.
+    let out = sign(ALICE, "foo-1.0.1.tar", &[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--replace"), "{}", out.stderr);
+    assert_eq!(signers(&env), both);
+    // --replace starts over.
+    assert_eq!(sign(CAROL, "foo-1.0.0.tar", &["--replace"]).code, 0);
+    assert_eq!(signers(&env), vec![CAROL.to_string()]);
+}

@@ -110,13 +110,17 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             key,
             output,
             gpg,
+            replace,
             identity,
         } => package::sign(
             &home,
             &package,
-            key.as_deref(),
-            output.as_deref(),
-            gpg,
+            &package::SignWith {
+                key: key.as_deref(),
+                output: output.as_deref(),
+                gpg,
+                replace,
+            },
             &identity,
         ),
         Command::Verify {

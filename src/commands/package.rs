@@ -14,7 +14,7 @@ use crate::keys::signing;
 use crate::net::Http;
 use crate::package::{read_package, IdentityHints, Limits, ReadPackage};
 use crate::signatures::sources::{beside, signature_for, signed_checksums_path};
-use crate::signatures::verify::Verifier;
+use crate::signatures::verify::{parse_signatures, Verifier};
 
 fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
     let hints = IdentityHints {
@@ -38,12 +38,19 @@ pub(crate) fn checksum(package: &Path, identity: &IdentityArgs) -> Result<Verdic
     })
 }
 
+/// How `sign` signs and where it writes.
+pub(crate) struct SignWith<'a> {
+    pub(crate) key: Option<&'a str>,
+    pub(crate) output: Option<&'a Path>,
+    pub(crate) gpg: bool,
+    /// Replace an existing signature file rather than add to it.
+    pub(crate) replace: bool,
+}
+
 pub(crate) fn sign(
     home: &Home,
     package: &Path,
-    key: Option<&str>,
-    output: Option<&Path>,
-    use_gpg: bool,
+    with: &SignWith,
     identity: &IdentityArgs,
 ) -> Result<Verdict> {
     let read = read(package, identity)?;
@@ -54,32 +61,93 @@ pub(crate) fn sign(
         );
     }
     let text = read.checksum_file.render();
-    let armored = if use_gpg {
-        signing::sign_with_gpg(key, text.as_bytes())?
+    let armored = if with.gpg {
+        signing::sign_with_gpg(with.key, text.as_bytes())?
     } else {
         let keyring = Keyring::load(home)?;
-        let fpr = signing::choose_own_key(&keyring, key)?;
+        let fpr = signing::choose_own_key(&keyring, with.key)?;
         signing::sign_with_own_key(home, &fpr, text.as_bytes())?
     };
-    let output: PathBuf = output
+    let output: PathBuf = with
+        .output
         .map(Path::to_path_buf)
         .unwrap_or_else(|| beside(package, ".asc"));
     if output == Path::new("-") {
         super::emit(&armored)?;
         return Ok(Verdict::Pass);
     }
-    write_file(&output, armored.as_bytes())?;
+    let checksums = signed_checksums_path(&output);
+    let (signature, cosigned) = if with.replace {
+        (armored, 0)
+    } else {
+        cosign(&output, &checksums, &text, &armored)?
+    };
+    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    write_file(&output, signature.as_bytes())?;
     // Publishing the signed checksum file beside the signature lets verifiers
     // name the files that changed, not just say that something did.
-    let checksums = signed_checksums_path(&output);
     write_file(&checksums, text.as_bytes())?;
+    let with_others = if cosigned > 0 {
+        format!(" (beside {cosigned} earlier signature(s))")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "pgp-pkg: signed {}: wrote {} and {}",
+        "pgp-pkg: signed {}: wrote {}{with_others} and {}",
         read.checksum_file.package,
         output.display(),
         checksums.display()
     );
     Ok(Verdict::Pass)
+}
+
+/// Co-signing: an existing signature file keeps its signatures and gains
+/// the new one (an earlier one by the same key is replaced). It must be a
+/// signature file over this same checksum file, else signing stops rather
+/// than mix signatures over different contents or destroy a co-signer's.
+fn cosign(output: &Path, checksums: &Path, text: &str, new: &str) -> Result<(String, usize)> {
+    let existing = match std::fs::read(output) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((new.to_string(), 0)),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", output.display())),
+    };
+    let old = parse_signatures(&existing).map_err(|e| {
+        anyhow::anyhow!(
+            "{} exists and is not a signature file ({e:#}): pass --replace to overwrite it",
+            output.display()
+        )
+    })?;
+    match std::fs::read_to_string(checksums) {
+        Ok(signed) if signed == text => {}
+        Ok(_) => anyhow::bail!(
+            "{} holds signatures over other contents ({} differs from this package's checksum \
+             file): pass --replace to start over, or sign into another file",
+            output.display(),
+            checksums.display()
+        ),
+        Err(_) => anyhow::bail!(
+            "{} exists, but {} (what it signs) does not: pass --replace to overwrite it",
+            output.display(),
+            checksums.display()
+        ),
+    }
+    let new_sigs = parse_signatures(new.as_bytes())?;
+    let issuers: Vec<_> = new_sigs.iter().flat_map(|s| s.get_issuers()).collect();
+    let kept: Vec<_> = old
+        .into_iter()
+        .filter(|s| {
+            !s.get_issuers()
+                .iter()
+                .any(|i| issuers.iter().any(|n| n.aliases(i)))
+        })
+        .collect();
+    let count = kept.len();
+    let packets: Vec<sequoia_openpgp::Packet> =
+        kept.into_iter().chain(new_sigs).map(Into::into).collect();
+    let armored = signing::armored(&packets, sequoia_openpgp::armor::Kind::Signature, "")?;
+    Ok((armored, count))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
