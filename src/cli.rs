@@ -85,9 +85,17 @@ pub(crate) enum Command {
     Verify {
         /// A Hex .tar, a Composer .zip, or a directory
         package: PathBuf,
-        /// The signature file [default: PACKAGE.asc beside the package]
+        /// The signature file [default: from --signatures, else PACKAGE.asc beside the package]
         #[arg(long, value_name = "FILE")]
         signature: Option<PathBuf>,
+        /// A signature directory (DIR/ECOSYSTEM/NAME/VERSION.asc) or URL template to look in
+        /// before PACKAGE.asc; repeatable [env: PGP_PKG_SIGNATURES]
+        #[arg(
+            long = "signatures",
+            value_name = "DIR_OR_URL",
+            conflicts_with = "signature"
+        )]
+        signatures: Vec<String>,
         #[command(flatten)]
         trust: MinTrustArgs,
         #[command(flatten)]

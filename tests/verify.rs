@@ -543,3 +543,27 @@ fn generated_keys_are_ed25519_own_keys_that_sign() {
     );
     assert!(!exported.stdout.contains("PRIVATE"));
 }
+
+#[test]
+fn verify_looks_in_signature_directories_like_verify_tree() {
+    let env = Env::new();
+    env.import(&["alice.sec.asc"]);
+    std::fs::copy(fixture("hex/foo-1.0.0.tar"), env.path("foo-1.0.0.tar")).unwrap();
+    let out = env.run(&[
+        "sign",
+        "foo-1.0.0.tar",
+        "--output",
+        "sigs/hex/foo/1.0.0.asc",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (code, json) = env.verify_json(&["foo-1.0.0.tar", "--signatures", "sigs"]);
+    assert_eq!((code, json["status"].as_str()), (0, Some("ok")), "{json}");
+    let (code, json) = env.verify_json(&["foo-1.0.0.tar"]);
+    assert_eq!(
+        (code, json["status"].as_str()),
+        (0, Some("unsigned")),
+        "not beside it: {json}"
+    );
+    let out = env.run(&["verify", "foo-1.0.0.tar", "--signatures", "nosuch"]);
+    assert_eq!(out.code, 2);
+}

@@ -126,6 +126,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
         Command::Verify {
             package,
             signature,
+            signatures,
             trust,
             fetch,
             json,
@@ -134,7 +135,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             &home,
             &http,
             &package,
-            signature.as_deref(),
+            (signature.as_deref(), &signatures),
             &identity,
             &Run {
                 min_trust: trust.min_trust,

@@ -13,7 +13,7 @@ use crate::keys::keyring::Keyring;
 use crate::keys::signing;
 use crate::net::Http;
 use crate::package::{read_package, IdentityHints, Limits, ReadPackage};
-use crate::signatures::sources::{beside, signature_for, signed_checksums_path};
+use crate::signatures::sources::{beside, signature_for, signed_checksums_path, SignatureSources};
 use crate::signatures::verify::{parse_signatures, Verifier};
 
 fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
@@ -158,7 +158,7 @@ pub(crate) fn verify(
     home: &Home,
     http: &Http,
     package: &Path,
-    signature: Option<&Path>,
+    (signature, sources): (Option<&Path>, &[String]),
     identity: &IdentityArgs,
     run: &super::Run,
 ) -> Result<Verdict> {
@@ -166,7 +166,19 @@ pub(crate) fn verify(
     // The cheap path: the signers' certificates through the keyring index,
     // their trust from the cached snapshot (both rebuilt when stale).
     let verifier = Verifier::open(home)?;
-    let found = signature_for(package, signature)?;
+    // In order (docs/interface.md, "Signature sources"): --signature, the
+    // signature directories and templates, PACKAGE.asc beside the package.
+    let sources = SignatureSources::new(sources, &[], http)?;
+    let found = match signature {
+        Some(_) => signature_for(package, signature)?,
+        None if sources.entries.is_empty() => signature_for(package, None)?,
+        None => match sources.find(&read.checksum_file.package)? {
+            Ok(file) => Ok(file),
+            Err(looked) => {
+                signature_for(package, None)?.map_err(|beside| format!("{looked}; {beside}"))
+            }
+        },
+    };
     let evidence = super::fetching::evidence_all(
         home,
         http,
