@@ -144,6 +144,7 @@ fn a_swapped_signature_stops_composer() {
         "2.1.0",
         "--output",
         "sigs/composer/acme/widget/1.0.0.asc",
+        "--replace",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let (ok, out) = p.install(&[]);
@@ -274,6 +275,7 @@ impl Project {
             "1.0.0",
             "--output",
             "sigs/composer/acme/widget/1.0.0.asc",
+            "--replace",
         ]);
         assert_eq!(out.code, 0, "{}", out.stderr);
     }

@@ -435,11 +435,22 @@ fn generated_keys_their_expiry_and_revocations_read_in_gpg() {
 #[test]
 fn a_cosigned_signature_file_verifies_in_gpg_with_both_signers() {
     let Some(gpg) = Gpg::new() else { return };
+    // Two signers, each in their own home.
     let env = Env::new();
-    env.import(&["alice.sec.asc", "carol.sec.asc"]);
+    env.import(&["alice.sec.asc"]);
+    let carol = Env::new();
+    carol.import(&["carol.sec.asc"]);
     let checksums = widget_checksum(&env);
-    for fpr in [ALICE, CAROL] {
-        let out = env.run(&["sign", "widget.zip", "--version", "1.0.0", "--key", fpr]);
+    let zip = env.path("widget.zip");
+    for (who, fpr) in [(&env, ALICE), (&carol, CAROL)] {
+        let out = who.run(&[
+            "sign",
+            zip.to_str().unwrap(),
+            "--version",
+            "1.0.0",
+            "--key",
+            fpr,
+        ]);
         assert_eq!(out.code, 0, "{}", out.stderr);
     }
     gpg.import("alice.pub.asc");

@@ -424,15 +424,30 @@ fn an_author_publishes_a_wkd_tree_that_key_fetch_then_finds() {
 
 #[test]
 fn a_second_signer_adds_to_the_signature_file_instead_of_replacing_it() {
+    // Alice and Carol sign in their own homes, into one signature file.
     let env = Env::new();
-    env.import(&["alice.sec.asc", "carol.sec.asc"]);
+    env.import(&["alice.sec.asc", "carol.pub.asc"]);
+    let carol = Env::new();
+    carol.import(&["carol.sec.asc"]);
     std::fs::copy(fixture("hex/foo-1.0.0.tar"), env.path("foo-1.0.0.tar")).unwrap();
     std::fs::copy(fixture("hex/foo-1.0.1.tar"), env.path("foo-1.0.1.tar")).unwrap();
     let out_path = "sigs/hex/foo/1.0.0.asc";
     let sign = |key: &str, pkg: &str, extra: &[&str]| {
-        let mut args = vec!["sign", pkg, "--key", key, "--output", out_path];
+        let (pkg, out) = (env.path(pkg), env.path(out_path));
+        let mut args = vec![
+            "sign",
+            pkg.to_str().unwrap(),
+            "--key",
+            key,
+            "--output",
+            out.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
-        env.run(&args)
+        if key == CAROL {
+            carol.run(&args)
+        } else {
+            env.run(&args)
+        }
     };
     // --output makes the folders.
     let out = sign(ALICE, "foo-1.0.0.tar", &[]);

@@ -567,3 +567,38 @@ fn verify_looks_in_signature_directories_like_verify_tree() {
     let out = env.run(&["verify", "foo-1.0.0.tar", "--signatures", "nosuch"]);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn an_untouched_installed_hex_tree_is_explained_not_called_tampered() {
+    let env = Env::new();
+    env.import(&["alice.sec.asc"]);
+    std::fs::copy(fixture("hex/foo-1.0.0.tar"), env.path("foo-1.0.0.tar")).unwrap();
+    assert_eq!(env.run(&["sign", "foo-1.0.0.tar"]).code, 0);
+    install_hex(&env.path("foo-1.0.0.tar"), &env.path("deps/foo"));
+    let (code, json) = env.verify_json(&["deps/foo", "--signature", "foo-1.0.0.tar.asc"]);
+    assert_eq!(
+        (code, json["status"].as_str()),
+        (0, Some("unverifiable")),
+        "{json}"
+    );
+    assert!(
+        json["reasons"].to_string().contains("verify-tree mix.lock"),
+        "{json}"
+    );
+    let (code, _) = env.verify_json(&[
+        "deps/foo",
+        "--signature",
+        "foo-1.0.0.tar.asc",
+        "--min-trust",
+        "full",
+    ]);
+    assert_eq!(code, 1);
+    // A changed file is still tampering.
+    std::fs::write(env.path("deps/foo/lib/foo.ex"), "evil").unwrap();
+    let (code, json) = env.verify_json(&["deps/foo", "--signature", "foo-1.0.0.tar.asc"]);
+    assert_eq!(
+        (code, json["status"].as_str()),
+        (1, Some("checksum-mismatch")),
+        "{json}"
+    );
+}

@@ -356,7 +356,8 @@ fn recorded_pins_turn_a_changed_signer_into_an_alert() {
             "--key",
             CAROL,
             "--output",
-            "sigs/hex/foo/1.0.0.asc"
+            "sigs/hex/foo/1.0.0.asc",
+            "--replace"
         ])
         .code,
         0

@@ -61,12 +61,26 @@ pub(crate) fn sign(
         );
     }
     let text = read.checksum_file.render();
-    let armored = if with.gpg {
-        signing::sign_with_gpg(with.key, text.as_bytes())?
+    // Re-signing replaces the signer's own earlier signatures: after a key
+    // rotation, the old key's signature must not stay behind to fail.
+    let (armored, own) = if with.gpg {
+        (
+            signing::sign_with_gpg(with.key, text.as_bytes())?,
+            Vec::new(),
+        )
     } else {
         let keyring = Keyring::load(home)?;
         let fpr = signing::choose_own_key(&keyring, with.key)?;
-        signing::sign_with_own_key(home, &fpr, text.as_bytes())?
+        let own: Vec<sequoia_openpgp::KeyHandle> = keyring
+            .own_keys()
+            .iter()
+            .filter_map(|f| keyring.get(f))
+            .flat_map(|c| c.keys().map(|k| k.key().key_handle()).collect::<Vec<_>>())
+            .collect();
+        (
+            signing::sign_with_own_key(home, &fpr, text.as_bytes())?,
+            own,
+        )
     };
     let output: PathBuf = with
         .output
@@ -80,7 +94,7 @@ pub(crate) fn sign(
     let (signature, cosigned) = if with.replace {
         (armored, 0)
     } else {
-        cosign(&output, &checksums, &text, &armored)?
+        cosign(&output, &checksums, &text, &armored, &own)?
     };
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -103,11 +117,18 @@ pub(crate) fn sign(
     Ok(Verdict::Pass)
 }
 
-/// Co-signing: an existing signature file keeps its signatures and gains
-/// the new one (an earlier one by the same key is replaced). It must be a
-/// signature file over this same checksum file, else signing stops rather
-/// than mix signatures over different contents or destroy a co-signer's.
-fn cosign(output: &Path, checksums: &Path, text: &str, new: &str) -> Result<(String, usize)> {
+/// Co-signing: an existing signature file keeps other people's signatures
+/// and gains the new one (earlier ones by the same key, or by any of the
+/// signer's `own` keys, are replaced). It must be a signature file over this
+/// same checksum file, else signing stops rather than mix signatures over
+/// different contents or destroy a co-signer's.
+fn cosign(
+    output: &Path,
+    checksums: &Path,
+    text: &str,
+    new: &str,
+    own: &[sequoia_openpgp::KeyHandle],
+) -> Result<(String, usize)> {
     let existing = match std::fs::read(output) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((new.to_string(), 0)),
@@ -134,7 +155,8 @@ fn cosign(output: &Path, checksums: &Path, text: &str, new: &str) -> Result<(Str
         ),
     }
     let new_sigs = parse_signatures(new.as_bytes())?;
-    let issuers: Vec<_> = new_sigs.iter().flat_map(|s| s.get_issuers()).collect();
+    let mut issuers: Vec<_> = new_sigs.iter().flat_map(|s| s.get_issuers()).collect();
+    issuers.extend(own.iter().cloned());
     let kept: Vec<_> = old
         .into_iter()
         .filter(|s| {

@@ -101,6 +101,30 @@ pub(crate) fn decide(
             fail(report, Status::BadSignature)
         }
         Evidence::Checked {
+            signed_diff: Some(SignedDiff::HexChecksumsUnknown),
+            ..
+        } => {
+            for s in &mut report.signers {
+                s.status = Status::Unverifiable;
+                s.trust = Status::Unverifiable.as_str().to_string();
+                s.reason = Some(
+                    "signed the tarball's Hex checksums, which an installed tree does not carry"
+                        .into(),
+                );
+            }
+            report.reasons.push(
+                "every file is what its author signed, but an installed tree does not carry the \
+                 two Hex checksums the signature also covers (mix.lock records them): verify the \
+                 project with `pgp-pkg verify-tree mix.lock`, or verify the package's tarball"
+                    .into(),
+            );
+            if policy.requires_signature() {
+                report.reasons.push(required(policy));
+                return fail(report, Status::Unverifiable);
+            }
+            pass(report, Status::Unverifiable, None)
+        }
+        Evidence::Checked {
             signed_diff: Some(SignedDiff::Contents(diff)),
             ..
         } => {

@@ -56,6 +56,9 @@ pub(crate) enum SignedDiff {
     OtherPackage(String),
     /// Same package, different contents: one line per kind of change.
     Contents(Vec<String>),
+    /// Every file is what was signed, but the package at hand (an installed
+    /// Hex tree) does not carry the Hex checksums the signature also covers.
+    HexChecksumsUnknown,
 }
 
 /// The verdict on one signature.
@@ -324,6 +327,9 @@ impl Verifier {
             return Ok(Some(SignedDiff::OtherPackage(signed.package.to_string())));
         }
         let mut lines = package.diff_contents(&signed).describe();
+        if lines.is_empty() && signed.hex.is_some() && package.hex.is_none() {
+            return Ok(Some(SignedDiff::HexChecksumsUnknown));
+        }
         if signed.hex != package.hex {
             let show = |h: &Option<crate::checksum_file::HexChecksums>| match h {
                 Some(h) => format!("inner {} / outer {}", h.inner, h.outer),
