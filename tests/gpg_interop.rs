@@ -468,3 +468,65 @@ fn a_cosigned_signature_file_verifies_in_gpg_with_both_signers() {
     assert!(out.status.success(), "{stderr}");
     assert_eq!(stderr.matches("Good signature").count(), 2, "{stderr}");
 }
+
+/// `sign --gpg` uses the home's own key by default, refuses what verify
+/// would reject (an RSA-1024 key), and says what gpg said when it cannot
+/// sign at all.
+#[test]
+fn sign_with_gpg_picks_the_own_key_and_refuses_weak_keys() {
+    let Some(gpg) = Gpg::new() else { return };
+    let env = Env::new();
+    write_zip(&env.path("widget.zip"), WIDGET);
+    let home = gpg.home.path().to_str().unwrap().to_string();
+    let sign = |extra: &[&str]| {
+        let mut args = vec![
+            "sign",
+            "--gpg",
+            "widget.zip",
+            "--version",
+            "1.0.0",
+            "--replace",
+        ];
+        args.extend_from_slice(extra);
+        env.run_with(&args, &[("GNUPGHOME", &home)])
+    };
+    // An empty gpg home: gpg's own reason, not "Broken pipe".
+    let out = sign(&[]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("gpg failed to sign") && !out.stderr.contains("Broken pipe"),
+        "{}",
+        out.stderr
+    );
+
+    // gpg's default key is Bob; the home's own key is Alice: Alice signs.
+    gpg.import("bob.sec.asc");
+    gpg.import("alice.sec.asc");
+    env.import(&["alice.sec.asc"]);
+    let out = sign(&[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (code, pkg) = env.verify_json(&["widget.zip", "--version", "1.0.0"]);
+    assert_eq!(
+        (code, pkg["signers"][0]["fingerprint"].as_str()),
+        (0, Some(ALICE)),
+        "{pkg:#}"
+    );
+
+    // A weak key is refused before a signature is written.
+    gpg.ok(&[
+        "--quick-generate-key",
+        "Weak <weak@example.org>",
+        "rsa1024",
+        "sign",
+        "never",
+    ]);
+    std::fs::remove_file(env.path("widget.zip.asc")).unwrap();
+    let out = sign(&["--key", "weak@example.org"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("refusing gpg's signature"),
+        "{}",
+        out.stderr
+    );
+    assert!(!env.path("widget.zip.asc").exists());
+}

@@ -64,8 +64,20 @@ pub(crate) fn sign(
     // Re-signing replaces the signer's own earlier signatures: after a key
     // rotation, the old key's signature must not stay behind to fail.
     let (armored, own) = if with.gpg {
+        // Without --key: the home's own key, when it has exactly one (gpg's
+        // default key may be another identity altogether).
+        let own_key = match with.key {
+            Some(k) => Some(k.to_string()),
+            None => {
+                let own = crate::keys::keyring::own_key_fingerprints(home)?;
+                match own.len() {
+                    1 => own.iter().next().map(|f| f.to_hex()),
+                    _ => None,
+                }
+            }
+        };
         (
-            signing::sign_with_gpg(with.key, text.as_bytes())?,
+            signing::sign_with_gpg(own_key.as_deref(), text.as_bytes())?,
             Vec::new(),
         )
     } else {

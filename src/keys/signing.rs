@@ -119,10 +119,16 @@ fn armor_signature(packet: Packet) -> Result<String> {
     armored(&[packet], armor::Kind::Signature, "")
 }
 
+fn gpg() -> Command {
+    Command::new(std::env::var_os("PGP_PKG_GPG").unwrap_or_else(|| "gpg".into()))
+}
+
 /// Signs `data` through `gpg --detach-sign --armor`, honouring `GNUPGHOME`
-/// and gpg's own agent and pinentry.
+/// and gpg's own agent and pinentry; then checks that `verify` would accept
+/// what gpg made (the key and hash under the one crypto policy), so an
+/// author never publishes a signature every verifier rejects.
 pub(crate) fn sign_with_gpg(key: Option<&str>, data: &[u8]) -> Result<String> {
-    let mut cmd = Command::new(std::env::var_os("PGP_PKG_GPG").unwrap_or_else(|| "gpg".into()));
+    let mut cmd = gpg();
     cmd.args(["--detach-sign", "--armor", "--output", "-"]);
     if let Some(key) = key {
         cmd.args(["--local-user", key]);
@@ -137,17 +143,66 @@ pub(crate) fn sign_with_gpg(key: Option<&str>, data: &[u8]) -> Result<String> {
     let input = data.to_vec();
     let feeder = std::thread::spawn(move || stdin.write_all(&input));
     let output = child.wait_with_output()?;
-    feeder
-        .join()
-        .expect("stdin writer")
-        .context("writing to gpg")?;
+    let fed = feeder.join().expect("stdin writer");
+    // gpg's own message first: a gpg that gave up early (no secret key)
+    // also makes the write fail, with a meaningless "Broken pipe".
     if !output.status.success() {
         bail!(
             "gpg failed to sign: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
-    String::from_utf8(output.stdout).context("gpg wrote a non-ASCII signature")
+    fed.context("writing to gpg")?;
+    let armored = String::from_utf8(output.stdout).context("gpg wrote a non-ASCII signature")?;
+    check_gpg_signature(&armored, data)?;
+    Ok(armored)
+}
+
+/// Refuses a gpg-made signature that pgp-pkg's verifiers would reject.
+fn check_gpg_signature(armored: &str, data: &[u8]) -> Result<()> {
+    use openpgp::parse::Parse;
+    use openpgp::policy::{HashAlgoSecurity, Policy};
+    let now = SystemTime::now();
+    let policy = crate::keys::crypto::policy(now);
+    let Packet::Signature(sig) =
+        Packet::from_bytes(armored.as_bytes()).context("gpg did not write an OpenPGP signature")?
+    else {
+        bail!("gpg did not write an OpenPGP signature");
+    };
+    let issuer = sig
+        .get_issuers()
+        .into_iter()
+        .next()
+        .context("gpg's signature names no issuer")?;
+    let refuse = |why: String| -> anyhow::Error {
+        anyhow::anyhow!(
+            "refusing gpg's signature by {}: {why}; verifiers would reject it. Sign with a modern \
+             key (Ed25519, or RSA of 3072 bits) and hash (SHA-256 or better)",
+            issuer.to_hex()
+        )
+    };
+    if let Err(e) = policy.signature(&sig, HashAlgoSecurity::CollisionResistance) {
+        return Err(refuse(format!("it uses {} ({e})", sig.hash_algo())));
+    }
+    let exported = gpg()
+        .args(["--export", &issuer.to_hex()])
+        .output()
+        .context("cannot run gpg --export")?;
+    let cert = Cert::from_bytes(&exported.stdout)
+        .map_err(|_| refuse("gpg could not export the key that made it".into()))?;
+    let valid = cert.with_policy(&policy, now).map_err(|e| {
+        refuse(format!(
+            "the key is not valid under the crypto policy ({e})"
+        ))
+    })?;
+    let key = valid
+        .keys()
+        .key_handle(issuer.clone())
+        .next()
+        .ok_or_else(|| refuse("its signing key is too weak or not validly bound".into()))?;
+    sig.verify_message(key.key(), data)
+        .map_err(|_| refuse("it does not check out against the key gpg exported".into()))?;
+    Ok(())
 }
 
 /// A local (non-exportable) certification of `userid` on `target` by the
