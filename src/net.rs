@@ -18,6 +18,10 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use ureq::Agent;
 
+/// Requests in flight at once, for work that mostly waits on servers (key
+/// lookups, remote signatures): independent of the number of cores.
+pub(crate) const CONCURRENT_REQUESTS: usize = 32;
+
 /// How the network may be used in this run.
 #[derive(Clone, Debug)]
 pub(crate) struct NetSettings {

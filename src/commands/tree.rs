@@ -163,7 +163,8 @@ fn read_lockfile(
                         ..
                     }) => Step::Check(Box::new(ToCheck {
                         id: pkg.id.clone(),
-                        found: sources.find(&pkg.id)?,
+                        // Looked up below, with the network's own parallelism.
+                        found: Err(String::new()),
                         checksum_file,
                         problems,
                         policy,
@@ -173,7 +174,27 @@ fn read_lockfile(
             progress.inc(1);
             Ok(step)
         })
-        .collect::<Result<_>>()?;
+        .collect::<Result<Vec<Step>>>()?;
+    let mut steps = steps;
+    let find = |steps: &mut Vec<Step>| -> Result<()> {
+        steps.par_iter_mut().try_for_each(|step| {
+            if let Step::Check(c) = step {
+                c.found = sources.find(&c.id)?;
+            }
+            Ok(())
+        })
+    };
+    // Reading packages is CPU work, one thread per core; fetching
+    // signatures from URL templates waits on the network, so it gets many
+    // more threads (docs/performance.md, "Remote signatures").
+    if sources.entries.iter().any(|e| e.contains("://")) {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(crate::net::CONCURRENT_REQUESTS)
+            .build()?
+            .install(|| find(&mut steps))?;
+    } else {
+        find(&mut steps)?;
+    }
     Ok((steps, !sources.entries.is_empty()))
 }
 

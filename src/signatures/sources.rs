@@ -18,10 +18,33 @@ pub(crate) struct SignatureFile {
     pub(crate) path: PathBuf,
     pub(crate) bytes: Vec<u8>,
     /// The signed checksum file published beside it, if any.
-    pub(crate) signed_checksums: Option<String>,
+    pub(crate) signed_checksums: SignedChecksums,
     /// Folders that may hold the signers' certificates (docs/keys.md):
     /// the signature directory's `keys/`, the project's `pgp-pkg-keys/`.
     pub(crate) key_dirs: Vec<PathBuf>,
+}
+
+/// The signed checksum file beside a signature: read with a local signature,
+/// fetched only when needed for a remote one (it only explains a signature
+/// that does not verify, so a good package costs one request, not two).
+#[derive(Clone)]
+pub(crate) enum SignedChecksums {
+    Read(Option<String>),
+    Remote { url: String, http: Http },
+}
+
+impl SignedChecksums {
+    /// The text, if there is one. It is optional help: a failure to fetch it
+    /// is no error.
+    pub(crate) fn get(&self) -> Option<String> {
+        match self {
+            SignedChecksums::Read(text) => text.clone(),
+            SignedChecksums::Remote { url, http } => fetch::get(http, url)
+                .ok()
+                .flatten()
+                .and_then(|b| String::from_utf8(b).ok()),
+        }
+    }
 }
 
 /// Finds the signature for `package`. `Ok(None)` with the places looked at
@@ -49,7 +72,7 @@ pub(crate) fn signature_for(
     Ok(Ok(SignatureFile {
         path,
         bytes,
-        signed_checksums,
+        signed_checksums: SignedChecksums::Read(signed_checksums),
         key_dirs: Vec::new(),
     }))
 }
@@ -134,15 +157,15 @@ impl SignatureSources {
             if entry.contains("://") {
                 let url = fetch::expand(entry, id);
                 if let Some(bytes) = fetch::get(&self.http, &url)? {
-                    // The signed checksum file is optional help: its absence is no error.
-                    let signed_checksums = url
-                        .strip_suffix(".asc")
-                        .and_then(|stem| {
-                            fetch::get(&self.http, &format!("{stem}.checksums"))
-                                .ok()
-                                .flatten()
-                        })
-                        .and_then(|b| String::from_utf8(b).ok());
+                    // The signed checksum file is optional help, fetched
+                    // only if the signature does not verify.
+                    let signed_checksums = match url.strip_suffix(".asc") {
+                        Some(stem) => SignedChecksums::Remote {
+                            url: format!("{stem}.checksums"),
+                            http: self.http.clone(),
+                        },
+                        None => SignedChecksums::Read(None),
+                    };
                     return Ok(Ok(SignatureFile {
                         path: PathBuf::from(&url),
                         bytes,

@@ -278,7 +278,7 @@ impl Verifier {
                 .iter()
                 .any(|c| matches!(c.outcome, Outcome::Good { .. }))
         {
-            match file.signed_checksums.as_deref() {
+            match file.signed_checksums.get().as_deref() {
                 Some(text) => self.explain_mismatch(package, text, &sigs, &extra)?,
                 None => None,
             }

@@ -39,9 +39,6 @@ use not_found::NotFound;
 /// Certificates are small; a server that sends more is not answering a lookup.
 const MAX_CERT_BODY: u64 = 8 << 20;
 
-/// How many asks are in flight at once.
-const WORKERS: usize = 32;
-
 /// What a user asked `key fetch` for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum KeyQuery {
@@ -260,7 +257,7 @@ impl<'a> Discovery<'a> {
     pub(crate) fn lookup_all(&self, requests: &[Request]) -> Vec<Outcome> {
         let results: Vec<Mutex<Outcome>> = requests.iter().map(|_| Mutex::default()).collect();
         let next = AtomicUsize::new(0);
-        let workers = WORKERS.min(requests.len()).max(1);
+        let workers = crate::net::CONCURRENT_REQUESTS.min(requests.len()).max(1);
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| loop {

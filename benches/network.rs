@@ -1,5 +1,5 @@
-//! `verify-tree --fetch-keys` against a slow keyserver (issue 12):
-//! `cargo bench --bench fetch_keys`.
+//! The network paths against a slow server (issues 12 and 14):
+//! `cargo bench --bench network`.
 //!
 //! A Composer project of 300 small installed packages, each signed by a
 //! different author that the (empty) keyring does not know, and an HKP
@@ -8,9 +8,11 @@
 //! - a second run, which needs no lookup;
 //! - the same first run against a server that has none of the keys (every
 //!   answer "not found" after 200 ms), and a second run, answered from the
-//!   not-found memory.
+//!   not-found memory;
+//! - `verify-tree` with the 300 signatures behind a URL template on the same
+//!   slow server (signers known by then): one request per package.
 //!
-//! Prints the rows of docs/performance.md, "Fetching keys".
+//! Prints the rows of docs/performance.md, "Fetching keys" and "Remote signatures".
 
 #[path = "../tests/common/keyserver.rs"]
 #[allow(dead_code)]
@@ -80,6 +82,10 @@ fn main() {
         let sig_dir = root.join("sigs/composer").join(&name);
         std::fs::create_dir_all(&sig_dir).unwrap();
         let armored = openpgp::Packet::from(sig).to_vec().unwrap();
+        found.route(
+            &format!("/sigs/composer/{name}/1.0.0.asc"),
+            Reply::ok(armored.clone()).after(LATENCY),
+        );
         std::fs::write(sig_dir.join("1.0.0.asc"), armored).unwrap();
         // The signature names its signing subkey: keyservers index those too.
         let public = cert
@@ -160,6 +166,41 @@ fn main() {
         "answered from the not-found memory"
     );
 
+    // Remote signatures: the template on the slow server, the signers known now.
+    found.clear_log();
+    let template = format!(
+        "{}/sigs/{{ecosystem}}/{{name}}/{{version}}.asc",
+        found.url()
+    );
+    let t = Instant::now();
+    let out = Command::new(bin)
+        .env("PGP_PKG_HOME", root.join("home-found"))
+        .env("COMPOSER_CACHE_DIR", root.join("cc"))
+        .args([
+            "verify-tree",
+            project.join("composer.lock").to_str().unwrap(),
+            "--signatures",
+            &template,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let remote = t.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        count(&report, "ok"),
+        PACKAGES,
+        "every remote signature checks out"
+    );
+    let requests = found.log().len();
+    assert_eq!(requests, PACKAGES, "one request per package");
+
     println!(
         "packages: {PACKAGES}, each by an unknown signer; server latency {} ms",
         LATENCY.as_millis()
@@ -183,5 +224,9 @@ fn main() {
     println!(
         "one lookup after another would take:        {:.0} s",
         (asked as f64) * LATENCY.as_secs_f64()
+    );
+    println!(
+        "remote signatures, 300 packages:            {:.2} s ({requests} requests)",
+        remote.as_secs_f64()
     );
 }
