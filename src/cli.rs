@@ -8,11 +8,33 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::Ecosystem;
 use crate::trust::TrustLevel;
 
+/// Every environment variable, for `--help` (docs/interface.md, "Environment").
+const ENVIRONMENT: &str = "\
+Environment:
+  PGP_PKG_HOME                the home, when --home is not given
+  PGP_PKG_SIGNATURES          signature directories and URL templates, whitespace-separated
+  PGP_PKG_MIN_TRUST           the minimum trust, when --min-trust is not given
+  PGP_PKG_OFFLINE=1           as --offline
+  PGP_PKG_FETCH_KEYS=1        as --fetch-keys (the hooks honour it)
+  PGP_PKG_KEYSERVERS          keyservers, whitespace-separated, when --keyserver is not given
+  PGP_PKG_WKD_BASE            replaces https://openpgpkey.DOMAIN in WKD lookups (mirrors, tests)
+  PGP_PKG_NET_TIMEOUT         seconds a request may take in all (default 30)
+  PGP_PKG_GPG                 the gpg program `sign --gpg` runs (default gpg)
+  PGP_PKG_MAX_UNPACKED_BYTES  the bound on a package's unpacked size (default 8 GiB)
+  PGP_PKG_BIN                 (integrations) the pgp-pkg binary
+  HEX_HOME, MIX_XDG           where the Hex cache is
+  MIX_DEPS_PATH               where mix installs dependencies
+  COMPOSER_CACHE_DIR, COMPOSER_HOME, COMPOSER_VENDOR_DIR   Composer's cache and vendor folder
+  NO_COLOR                    no colour with --color auto
+
+Exit codes: 0 the policy is met, 1 it is not, 2 the command could not run.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pgp-pkg",
     version,
-    about = "OpenPGP author signatures and a web of trust for Hex (mix) and Composer packages"
+    about = "OpenPGP author signatures and a web of trust for Hex (mix) and Composer packages",
+    after_help = ENVIRONMENT
 )]
 pub struct Cli {
     /// The pgp-pkg home: keyring, own keys, trust settings [default: the platform's data directory]

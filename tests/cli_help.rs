@@ -85,3 +85,24 @@ fn completions_for_bash_zsh_and_fish_and_a_man_page() {
     let fetch = std::fs::read_to_string(env.path("man/pgp-pkg-key-fetch.1")).unwrap();
     assert!(fetch.contains("keyserver"), "options documented: {fetch}");
 }
+
+/// Every variable docs/interface.md lists under "Environment" is in `--help`.
+#[test]
+fn help_lists_every_environment_variable_the_docs_list() {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/interface.md")).unwrap();
+    let section = docs
+        .split("## Environment")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let help = Env::new().run(&["--help"]).stdout;
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        for var in line.split('|').nth(1).unwrap().split(',') {
+            let var = var.trim().trim_matches('`');
+            assert!(help.contains(var), "--help does not mention {var}");
+        }
+    }
+}
