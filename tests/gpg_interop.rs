@@ -58,6 +58,14 @@ impl Gpg {
         self.ok(&args);
     }
 
+    /// `gpg --verify SIG DATA`.
+    fn verify(&self, sig: &Path, data: &Path) -> std::process::Output {
+        self.cmd()
+            .args(["--verify", sig.to_str().unwrap(), data.to_str().unwrap()])
+            .output()
+            .unwrap()
+    }
+
     fn import(&self, key: &str) {
         self.ok(&["--import", testkey(key).to_str().unwrap()]);
     }
@@ -134,15 +142,7 @@ fn pgp_pkg_signatures_verify_in_gpg() {
         let out = env.run(&["sign", "widget.zip", "--version", "1.0.0", "--key", fpr]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         gpg.import(&format!("{name}.pub.asc"));
-        let out = gpg
-            .cmd()
-            .args([
-                "--verify",
-                env.path("widget.zip.asc").to_str().unwrap(),
-                checksums.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
+        let out = gpg.verify(&env.path("widget.zip.asc"), &checksums);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             out.status.success(),
@@ -158,15 +158,7 @@ fn pgp_pkg_signatures_verify_in_gpg() {
                 .replace("1.0.0", "1.0.1"),
         )
         .unwrap();
-        let out = gpg
-            .cmd()
-            .args([
-                "--verify",
-                env.path("widget.zip.asc").to_str().unwrap(),
-                checksums.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
+        let out = gpg.verify(&env.path("widget.zip.asc"), &checksums);
         assert!(
             !out.status.success(),
             "gpg accepted a signature over altered bytes"
@@ -455,15 +447,7 @@ fn a_cosigned_signature_file_verifies_in_gpg_with_both_signers() {
     }
     gpg.import("alice.pub.asc");
     gpg.import("carol.pub.asc");
-    let out = gpg
-        .cmd()
-        .args([
-            "--verify",
-            env.path("widget.zip.asc").to_str().unwrap(),
-            checksums.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = gpg.verify(&env.path("widget.zip.asc"), &checksums);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(stderr.matches("Good signature").count(), 2, "{stderr}");
