@@ -126,6 +126,20 @@ fn a_shipped_copy_can_bring_a_revocation_but_never_remove_one() {
         (1, Some("revoked")),
         "{foo}"
     );
+    // The signer's reason once in JSON (with the signer), and under the row in the table.
+    assert!(!foo["reasons"].to_string().contains("is revoked"), "{foo}");
+    let hex = env.path("hex");
+    let table = env.run_with(
+        &["verify-tree", "project/mix.lock", "--signatures", "sigs"],
+        &[("HEX_HOME", hex.to_str().unwrap())],
+    );
+    assert!(
+        table
+            .stdout
+            .contains(&format!("    - {CAROL}: the certificate is revoked")),
+        "{}",
+        table.stdout
+    );
 
     // The other way round: the keyring's revocation stands against an unrevoked copy.
     let env = carol_signed_project();

@@ -439,7 +439,19 @@ fn a_revocation_reaches_verify_through_refresh_and_fetch_keys() {
         (1, Some("revoked")),
         "{json}"
     );
-    assert!(json["reasons"].to_string().contains("stolen"), "{json}");
+    // The revocation's reason is the signer's; the package says what to do.
+    assert!(
+        json["signers"][0]["reason"].to_string().contains("stolen"),
+        "{json}"
+    );
+    assert!(
+        json["reasons"].to_string().contains("key refresh"),
+        "{json}"
+    );
+    assert!(
+        !json["reasons"].to_string().contains("stolen"),
+        "not twice: {json}"
+    );
 }
 
 #[test]
@@ -467,7 +479,8 @@ fn an_expired_signer_is_refreshed_once_and_an_extension_is_picked_up() {
         "{json}"
     );
     let reasons = json["reasons"].to_string();
-    assert!(reasons.contains("expired on"), "the date: {reasons}");
+    let signer = json["signers"][0]["reason"].to_string();
+    assert!(signer.contains("expired on"), "the date: {signer}");
     assert!(
         reasons.contains(&format!("pgp-pkg key refresh {fpr}")),
         "the command: {reasons}"

@@ -26,14 +26,19 @@ fn assert_status(result: &(i32, serde_json::Value), code: i32, status: &str) {
     assert_eq!(result.0, code, "{:#}", result.1);
 }
 
+/// Every reason the report gives for a package: its signers' and its own.
 fn reasons(pkg: &serde_json::Value) -> String {
-    pkg["reasons"]
+    let signers = pkg["signers"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect::<Vec<_>>()
-        .join("\n")
+        .filter_map(|s| s["reason"].as_str());
+    let own = pkg["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap());
+    signers.chain(own).collect::<Vec<_>>().join("\n")
 }
 
 #[test]

@@ -23,6 +23,14 @@ pub(crate) enum Status {
 }
 
 impl Status {
+    /// A signature that fails the package by itself (not a missing key).
+    pub(crate) fn is_signature_failure(self) -> bool {
+        matches!(
+            self,
+            Status::BadSignature | Status::Revoked | Status::Expired | Status::WeakCrypto
+        )
+    }
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
@@ -297,6 +305,18 @@ impl Report {
             });
             out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]], colour));
             if !p.is_clean() {
+                // Failing signatures first (their reasons are kept with the
+                // signer), then the package's own reasons.
+                let signature_failed = p.status.is_signature_failure();
+                for sig in p
+                    .signers
+                    .iter()
+                    .filter(|s| signature_failed && s.status.is_signature_failure())
+                {
+                    if let Some(reason) = &sig.reason {
+                        let _ = writeln!(out, "    - {}: {reason}", sig.fingerprint);
+                    }
+                }
                 for reason in &p.reasons {
                     let _ = writeln!(out, "    - {reason}");
                 }

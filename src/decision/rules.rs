@@ -182,19 +182,8 @@ fn decide_signed(
     .into_iter()
     .find(|status| checks.iter().any(|c| outcome_status(&c.outcome) == *status));
     if let Some(status) = failure {
-        for c in checks
-            .iter()
-            .filter(|c| outcome_status(&c.outcome) == status)
-        {
-            report.reasons.push(format!(
-                "{}: {}",
-                c.cert
-                    .as_ref()
-                    .map(|f| f.to_hex())
-                    .unwrap_or(c.issuer.clone()),
-                outcome_reason(&c.outcome).unwrap_or_default()
-            ));
-        }
+        // Each failing signature's own reason is in its signer entry; the
+        // package's reasons add only what to do (no sentence twice in JSON).
         let certs: Vec<String> = checks
             .iter()
             .filter(|c| outcome_status(&c.outcome) == status)
