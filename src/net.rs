@@ -1,5 +1,5 @@
 //! HTTP, for everything pgp-pkg fetches: signature URL templates, keyservers,
-//! Web Key Directories (docs/interface.md, "The network").
+//! Web Key Directories (docs/keys.md, "The network, failing closed").
 //!
 //! One client with one set of rules, so no fetch can forget one:
 //! - HTTPS everywhere; plain HTTP only to this machine (`localhost`,

@@ -29,6 +29,13 @@ fn carol_signed_project() -> Env {
     env
 }
 
+/// Puts the test key NAME into the signature directory's `keys/` as Carol's
+/// file, `sigs/keys/CAROL.asc` (Mallory's there is a misnamed file).
+fn ship_key(env: &Env, name: &str) {
+    std::fs::create_dir_all(env.path("sigs/keys")).unwrap();
+    std::fs::copy(testkey(name), env.path(&format!("sigs/keys/{CAROL}.asc"))).unwrap();
+}
+
 fn tree(env: &Env, extra: &[&str]) -> (i32, serde_json::Value, String) {
     let out = env
         .cmd()
@@ -63,12 +70,7 @@ fn a_signature_directory_may_carry_its_signers_keys_which_add_no_trust() {
         "{foo}"
     );
 
-    std::fs::create_dir_all(env.path("sigs/keys")).unwrap();
-    std::fs::copy(
-        testkey("carol.pub.asc"),
-        env.path(&format!("sigs/keys/{CAROL}.asc")),
-    )
-    .unwrap();
+    ship_key(&env, "carol.pub.asc");
     let (code, foo, _) = tree(&env, &[]);
     assert_eq!((code, foo["status"].as_str()), (0, Some("ok")), "{foo}");
     assert_eq!(
@@ -86,11 +88,7 @@ fn a_signature_directory_may_carry_its_signers_keys_which_add_no_trust() {
     assert!(!env.run(&["key", "list"]).stdout.contains(CAROL));
 
     // A key file that holds another key than its name says is bad input.
-    std::fs::copy(
-        testkey("mallory.pub.asc"),
-        env.path(&format!("sigs/keys/{CAROL}.asc")),
-    )
-    .unwrap();
+    ship_key(&env, "mallory.pub.asc");
     let (code, foo, _) = tree(&env, &[]);
     assert_eq!(code, 2, "{foo}");
     assert!(
@@ -145,12 +143,7 @@ fn a_shipped_copy_can_bring_a_revocation_but_never_remove_one() {
     let env = carol_signed_project();
     write_armored_cert(&env.path("carol-revoked.asc"), &revoked);
     assert_eq!(env.run(&["key", "import", "carol-revoked.asc"]).code, 0);
-    std::fs::create_dir_all(env.path("sigs/keys")).unwrap();
-    std::fs::copy(
-        testkey("carol.pub.asc"),
-        env.path(&format!("sigs/keys/{CAROL}.asc")),
-    )
-    .unwrap();
+    ship_key(&env, "carol.pub.asc");
     let (code, foo, _) = tree(&env, &[]);
     assert_eq!(
         (code, foo["status"].as_str()),

@@ -10,7 +10,7 @@ use anyhow::{bail, Result};
 use openpgp::{Cert, Fingerprint, KeyHandle};
 use sequoia_openpgp as openpgp;
 
-use super::key::{load_for_change, warm_caches};
+use super::key::{load_for_change, save_change};
 use crate::checksum_file::ChecksumFile;
 use crate::cli::FetchArgs;
 use crate::keys::discovery::changes;
@@ -24,7 +24,6 @@ use crate::model::timestamp;
 use crate::net::Http;
 use crate::signatures::sources::SignatureFile;
 use crate::signatures::verify::{Evidence, Verifier};
-use crate::trust::snapshot::Stamps;
 
 /// What importing found certificates did to one of them.
 pub(super) enum Effect {
@@ -99,11 +98,8 @@ pub(super) fn import_found(home: &Home, outcomes: &[Outcome]) -> Result<Vec<Impo
             effect,
         });
     }
-    keyring.save(home, &lock)?;
     crate::keys::home::commit(vec![origins.stage(home, &lock)?])?;
-    let stamps = Stamps::now(home)?;
-    drop(lock);
-    warm_caches(home, keyring, stamps)?;
+    save_change(home, lock, keyring)?;
     Ok(imported)
 }
 

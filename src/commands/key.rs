@@ -77,10 +77,7 @@ fn generate(home: &Home, user_id: &str, expires: &str) -> Result<Verdict> {
         &format!("Revocation certificate for {fpr}: import it to revoke the key"),
     )?;
     home.write_atomic(&lock, &rev_path, rev.as_bytes(), true)?;
-    keyring.save(home, &lock)?;
-    let stamps = Stamps::now(home)?;
-    drop(lock);
-    warm_caches(home, keyring, stamps)?;
+    save_change(home, lock, keyring)?;
     outln!("{}", fpr.to_hex());
     let until = validity
         .map(|v| format!("valid until {}", timestamp(SystemTime::now() + v)))
@@ -162,19 +159,23 @@ fn refresh(
 ) -> Result<Verdict> {
     http.require_online("key refresh")?;
     let sources = key_sources(home, &servers.keyservers)?;
-    let certs: Vec<openpgp::Cert> = if wanted.is_empty() {
-        Keyring::load(home)?.certs().cloned().collect()
+    // What to ask for, not the certificates themselves: the keyring as it is
+    // when the answers arrive is read again, under the lock, by the import.
+    let requests: Vec<_> = if wanted.is_empty() {
+        Keyring::load(home)?
+            .certs()
+            .map(|c| sources.refresh(&c.fingerprint(), &cert_emails(c)))
+            .collect()
     } else {
         let lookup = CertLookup::open(home)?;
         wanted
             .iter()
-            .map(|q| lookup.lookup(q))
+            .map(|q| {
+                let c = lookup.lookup(q)?;
+                Ok(sources.refresh(&c.fingerprint(), &cert_emails(&c)))
+            })
             .collect::<Result<_>>()?
     };
-    let requests: Vec<_> = certs
-        .iter()
-        .map(|c| sources.refresh(&c.fingerprint(), &cert_emails(c)))
-        .collect();
     let outcomes = Discovery::new(http, &sources, None).lookup_all(&requests);
     let imported = fetching::import_found(home, &outcomes)?;
     let mut changed = 0;
@@ -197,7 +198,7 @@ fn refresh(
     }
     eprintln!(
         "pgp-pkg: refreshed {} certificate(s): {changed} changed, {} found nowhere",
-        certs.len(),
+        requests.len(),
         outcomes
             .iter()
             .filter(|o| o.found.is_empty() && o.failed.is_empty())
@@ -229,10 +230,7 @@ fn revoke(home: &Home, query: Option<&str>, reason: &str, message: &str) -> Resu
         .clone();
     let (revoked, _) = cert.insert_packets(rev)?;
     keyring.update(revoked.clone());
-    keyring.save(home, &lock)?;
-    let stamps = Stamps::now(home)?;
-    drop(lock);
-    warm_caches(home, keyring, stamps)?;
+    save_change(home, lock, keyring)?;
     out!("{}", String::from_utf8(revoked.armored().export_to_vec()?)?);
     eprintln!(
         "pgp-pkg: revoked {fpr}: publish the certificate above (keyserver, your WKD with \
@@ -253,13 +251,10 @@ fn delete(home: &Home, query: &str, secret: bool) -> Result<Verdict> {
     }
     let mut origins = Origins::load(home)?;
     keyring.remove(home, &lock, &fpr)?;
-    keyring.save(home, &lock)?;
     if origins.forget(&fpr.to_hex()) {
         crate::keys::home::commit(vec![origins.stage(home, &lock)?])?;
     }
-    let stamps = Stamps::now(home)?;
-    drop(lock);
-    warm_caches(home, keyring, stamps)?;
+    save_change(home, lock, keyring)?;
     outln!("deleted {}", fpr.to_hex());
     Ok(Verdict::Pass)
 }
@@ -330,11 +325,7 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
     }
     let (lock, mut keyring) = load_for_change(home)?;
     let summary = keyring.import(home, &lock, material)?;
-    keyring.save(home, &lock)?;
-    let stamps = Stamps::now(home)?;
-    drop(lock);
-    // The report first: warming the caches takes the keyring (and frees it
-    // before the web of trust is computed).
+    // The report first: saving hands the keyring to the caches.
     let mut report = Vec::new();
     for (label, fprs) in [
         ("new:      ", &summary.new),
@@ -346,7 +337,7 @@ fn import(home: &Home, files: &[std::path::PathBuf]) -> Result<Verdict> {
                 .map(|f| format!("{label} {}", describe(&keyring, f))),
         );
     }
-    warm_caches(home, keyring, stamps)?;
+    save_change(home, lock, keyring)?;
     for line in report {
         outln!("{line}");
     }
@@ -375,11 +366,16 @@ pub(super) fn load_for_change(home: &Home) -> Result<(WriteLock, Keyring)> {
     Ok((lock, keyring))
 }
 
-/// Checks every certification now, once, so later commands read the result
-/// (see wot_cache). Runs after the write lock is released: the cache
-/// writers take it themselves.
-/// `stamps` were taken under the write lock, right after `keyring` was saved.
-pub(super) fn warm_caches(home: &Home, keyring: Keyring, stamps: Stamps) -> Result<()> {
+/// Ends a change: saves `keyring` under `lock`, releases the lock, and
+/// checks every certification now, once, so later commands read the result
+/// (the trust snapshot). The caches are built after the lock is released
+/// (their writers take it themselves) from stamps taken under it, right
+/// after the save; they take the keyring, and free it before the web of
+/// trust is computed.
+pub(super) fn save_change(home: &Home, lock: WriteLock, mut keyring: Keyring) -> Result<()> {
+    keyring.save(home, &lock)?;
+    let stamps = Stamps::now(home)?;
+    drop(lock);
     crate::trust::snapshot::build(home, keyring, stamps, SystemTime::now())?;
     Ok(())
 }
@@ -484,10 +480,7 @@ fn certify(home: &Home, query: &str, user_id: &str, key: Option<&str>) -> Result
     let sig = certify_user_id(home, &certifier, &target, uid.userid())?;
     let (updated, _) = target.insert_packets(sig)?;
     keyring.update(updated);
-    keyring.save(home, &lock)?;
-    let stamps = Stamps::now(home)?;
-    drop(lock);
-    warm_caches(home, keyring, stamps)?;
+    save_change(home, lock, keyring)?;
     outln!(
         "certified {user_id:?} on {} with {} (local)",
         query,

@@ -39,17 +39,18 @@ struct Context {
 }
 
 /// A package after its files were read: decided already, or waiting for
-/// its signatures to be checked.
-enum Step {
+/// its signatures to be checked. `F` is what is known of its signature:
+/// `()` while the packages are read, the signature file once looked up.
+enum Step<F = Result<SignatureFile, String>> {
     Done(PackageReport),
-    Check(Box<ToCheck>),
+    Check(Box<ToCheck<F>>),
 }
 
-struct ToCheck {
+struct ToCheck<F> {
     id: PackageId,
     checksum_file: ChecksumFile,
     problems: Vec<String>,
-    found: Result<SignatureFile, String>,
+    found: F,
     policy: Policy,
 }
 
@@ -149,7 +150,7 @@ fn read_lockfile(
     let steps = lock
         .packages
         .par_iter()
-        .map(|pkg| -> Result<Step> {
+        .map(|pkg| -> Result<Step<()>> {
             let policy = rules.for_package(&pkg.id, cx.min_trust);
             let step = match &pkg.source {
                 Source::Unverifiable { reason } => Step::Done(unverifiable(pkg, reason, &policy)),
@@ -164,7 +165,7 @@ fn read_lockfile(
                     }) => Step::Check(Box::new(ToCheck {
                         id: pkg.id.clone(),
                         // Looked up below, with the network's own parallelism.
-                        found: Err(String::new()),
+                        found: (),
                         checksum_file,
                         problems,
                         policy,
@@ -174,27 +175,42 @@ fn read_lockfile(
             progress.inc(1);
             Ok(step)
         })
-        .collect::<Result<Vec<Step>>>()?;
-    let mut steps = steps;
-    let find = |steps: &mut Vec<Step>| -> Result<()> {
-        steps.par_iter_mut().try_for_each(|step| {
-            if let Step::Check(c) = step {
-                c.found = sources.find(&c.id)?;
-            }
-            Ok(())
-        })
+        .collect::<Result<Vec<Step<()>>>>()?;
+    let find = |steps: Vec<Step<()>>| -> Result<Vec<Step>> {
+        steps
+            .into_par_iter()
+            .map(|step| match step {
+                Step::Done(report) => Ok(Step::Done(report)),
+                Step::Check(c) => {
+                    let ToCheck {
+                        id,
+                        checksum_file,
+                        problems,
+                        policy,
+                        found: (),
+                    } = *c;
+                    Ok(Step::Check(Box::new(ToCheck {
+                        found: sources.find(&id)?,
+                        id,
+                        checksum_file,
+                        problems,
+                        policy,
+                    })))
+                }
+            })
+            .collect()
     };
     // Reading packages is CPU work, one thread per core; fetching
     // signatures from URL templates waits on the network, so it gets many
     // more threads (docs/performance.md, "Remote signatures").
-    if sources.entries.iter().any(|e| e.contains("://")) {
+    let steps = if sources.entries.iter().any(|e| e.contains("://")) {
         rayon::ThreadPoolBuilder::new()
             .num_threads(crate::net::CONCURRENT_REQUESTS)
             .build()?
-            .install(|| find(&mut steps))?;
+            .install(|| find(steps))?
     } else {
-        find(&mut steps)?;
-    }
+        find(steps)?
+    };
     Ok((steps, !sources.entries.is_empty()))
 }
 

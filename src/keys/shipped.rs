@@ -1,5 +1,5 @@
 //! Certificates that travel with signatures and projects (docs/keys.md,
-//! "Keys beside signatures"): `DIR/keys/FINGERPRINT.asc` in a signature
+//! "Keys beside signatures and in the project"): `DIR/keys/FINGERPRINT.asc` in a signature
 //! directory, and `pgp-pkg-keys/FINGERPRINT.asc` beside a project's
 //! `pgp-pkg.toml`. One armored certificate per file, named by its primary
 //! key's fingerprint, so a review shows which key changed.

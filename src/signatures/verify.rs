@@ -186,33 +186,55 @@ pub(crate) struct Verifier {
 
 /// Certificates that are not in the keyring: fetched ones a read-only home
 /// could not take, and those shipped in key folders beside the signatures
-/// (loaded once per folder).
+/// (each folder loaded once per run).
 #[derive(Default)]
 struct ExtraCerts {
     fixed: Vec<Cert>,
-    dirs: Mutex<HashMap<PathBuf, Arc<KeyDir>>>,
+    dirs: Mutex<HashMap<PathBuf, KeyDir>>,
 }
 
 /// One key folder's certificates, or why it cannot be read.
-type KeyDir = std::result::Result<Vec<Cert>, String>;
+type KeyDir = std::result::Result<Arc<Vec<Cert>>, String>;
+
+/// The certificates from outside the keyring that one signature file may
+/// use: borrowed or shared, never copied per package.
+pub(crate) struct Extra<'a> {
+    fixed: &'a [Cert],
+    dirs: Vec<Arc<Vec<Cert>>>,
+}
+
+impl Extra<'_> {
+    /// The certificate holding one of `issuers`, if any.
+    fn find(&self, issuers: &[KeyHandle]) -> Option<&Cert> {
+        self.fixed
+            .iter()
+            .chain(self.dirs.iter().flat_map(|d| d.iter()))
+            .find(|c| {
+                issuers
+                    .iter()
+                    .any(|h| crate::keys::discovery::contains_key(c, h))
+            })
+    }
+}
 
 impl ExtraCerts {
     /// The fixed certificates and those of `dirs`; an unreadable key file is
     /// an error naming it.
-    fn for_dirs(&self, dirs: &[PathBuf]) -> std::result::Result<Vec<Cert>, String> {
-        let mut certs = self.fixed.clone();
+    fn for_dirs(&self, dirs: &[PathBuf]) -> std::result::Result<Extra<'_>, String> {
+        let mut loaded = Vec::with_capacity(dirs.len());
         for dir in dirs {
-            let loaded = {
-                let mut memo = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
-                memo.entry(dir.clone())
-                    .or_insert_with(|| {
-                        Arc::new(crate::keys::shipped::load_dir(dir).map_err(|e| format!("{e:#}")))
-                    })
-                    .clone()
-            };
-            certs.extend(loaded.as_ref().clone()?);
+            let mut memo = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = memo.entry(dir.clone()).or_insert_with(|| {
+                crate::keys::shipped::load_dir(dir)
+                    .map(Arc::new)
+                    .map_err(|e| format!("{e:#}"))
+            });
+            loaded.push(entry.clone()?);
         }
-        Ok(certs)
+        Ok(Extra {
+            fixed: &self.fixed,
+            dirs: loaded,
+        })
     }
 }
 
@@ -292,12 +314,7 @@ impl Verifier {
     }
 
     /// Checks each signature over `data`, with the keyring and `extra` certificates.
-    pub(crate) fn check(
-        &self,
-        data: &[u8],
-        sigs: &[Signature],
-        extra: &[Cert],
-    ) -> Result<Vec<SignatureCheck>> {
+    fn check(&self, data: &[u8], sigs: &[Signature], extra: &Extra) -> Result<Vec<SignatureCheck>> {
         sigs.iter()
             .map(|sig| self.check_one(data, sig, extra))
             .collect()
@@ -311,7 +328,7 @@ impl Verifier {
         package: &ChecksumFile,
         signed_text: &str,
         sigs: &[Signature],
-        extra: &[Cert],
+        extra: &Extra,
     ) -> Result<Option<SignedDiff>> {
         let authentic = self
             .check(signed_text.as_bytes(), sigs, extra)?
@@ -344,7 +361,7 @@ impl Verifier {
         Ok(Some(SignedDiff::Contents(lines)))
     }
 
-    fn check_one(&self, data: &[u8], sig: &Signature, extra: &[Cert]) -> Result<SignatureCheck> {
+    fn check_one(&self, data: &[u8], sig: &Signature, extra: &Extra) -> Result<SignatureCheck> {
         let (policy, now) = (&self.policy, self.now);
         let issuers = sig.get_issuers();
         let mut check = SignatureCheck {
@@ -366,12 +383,7 @@ impl Verifier {
                 .into_iter()
                 .collect(),
         };
-        let beside = extra.iter().find(|c| {
-            issuers
-                .iter()
-                .any(|h| crate::keys::discovery::contains_key(c, h))
-        });
-        let cert = match (self.keyring.issuer_cert(&issuers)?, beside) {
+        let cert = match (self.keyring.issuer_cert(&issuers)?, extra.find(&issuers)) {
             // A copy from outside can add a revocation or an extension (both
             // signed by the key itself), never take anything away.
             (Some(known), Some(other)) if known.fingerprint() == other.fingerprint() => {
@@ -384,13 +396,16 @@ impl Verifier {
         let cert = &cert;
         check.cert = Some(cert.fingerprint());
         check.user_id = display_user_id(cert, policy, now);
-        check.emails = crate::keys::discovery::cert_emails(cert);
         let key = cert
             .keys()
             .find(|k| issuers.iter().any(|h| k.key().key_handle().aliases(h)));
         let Some(key) = key else { return Ok(check) };
         check.signing_key = Some(key.key().fingerprint());
         check.outcome = self.judge(data, sig, cert, key.key().fingerprint());
+        // Only a signer `--fetch-keys` would refresh needs its addresses.
+        if check.wanted_key().is_some() {
+            check.emails = crate::keys::discovery::cert_emails(cert);
+        }
         Ok(check)
     }
 

@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 
 use super::Search;
 
-/// The default keyserver (docs/interface.md, "Finding and refreshing keys").
+/// The default keyserver (docs/keys.md, "Where keys are looked up").
 pub(crate) const DEFAULT_KEYSERVER: &str = "https://keys.openpgp.org";
 
 /// A keyserver as given (`https://host`, `hkps://host`, `http://localhost:PORT`,

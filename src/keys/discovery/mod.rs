@@ -1,6 +1,6 @@
 //! Finding authors' certificates: keyservers (HKP) and Web Key Directories
-//! (docs/keys.md; the stable part is docs/interface.md, "Finding and
-//! refreshing keys").
+//! (docs/keys.md; the commands, flags and variables are in docs/interface.md,
+//! "Commands and flags" and "Environment").
 //!
 //! A lookup is a list of *asks* (one server, one search). Asks run
 //! concurrently, many at a time, because each mostly waits on the network.

@@ -38,18 +38,15 @@ pub(crate) fn get(
         Err(e) => Some(e),
     };
     let direct = url.build(Variant::Direct);
-    match http.get(&direct, super::MAX_CERT_BODY) {
-        Ok(Answer::Found(body)) => Ok((Some(body), direct)),
-        Ok(Answer::NotFound) | Ok(Answer::NoSuchHost) if advanced_error.is_none() => {
-            Ok((None, direct))
-        }
-        Ok(Answer::NotFound) => Ok((None, direct)),
-        // Neither method could be asked: unknown, not "not found".
-        Ok(Answer::NoSuchHost) => Err(advanced_error.expect("checked above")),
-        Err(e) => Err(match advanced_error {
-            Some(a) => e.context(format!("and before that: {a:#}")),
-            None => e,
-        }),
+    match (http.get(&direct, super::MAX_CERT_BODY), advanced_error) {
+        (Ok(Answer::Found(body)), _) => Ok((Some(body), direct)),
+        // A directory that answered, or a domain with neither host: no key.
+        (Ok(Answer::NotFound), _) | (Ok(Answer::NoSuchHost), None) => Ok((None, direct)),
+        // The advanced host exists but could not be asked, and there is no
+        // direct one: unknown, not "not found".
+        (Ok(Answer::NoSuchHost), Some(a)) => Err(a),
+        (Err(e), Some(a)) => Err(e.context(format!("and before that: {a:#}"))),
+        (Err(e), None) => Err(e),
     }
 }
 
