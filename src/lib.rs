@@ -4,8 +4,8 @@
 //!
 //! 1. `model`, `terms`, `net`: shared ids and time; term-file readers; the
 //!    one HTTP client.
-//! 2. `checksum_file`, `package`, `lockfile`: what is signed, package
-//!    readers, what a project pins.
+//! 2. `checksum_file`, `package`, `lockfile`, `git`: what is signed, package
+//!    readers, what a project pins, releases in upstream git repositories.
 //! 3. `keys`: the home, the keyring, own keys, signing.
 //! 4. `trust`: owner trust, the web of trust, its caches, explanations.
 //! 5. `signatures`: where signatures are, and checking them.
@@ -20,6 +20,7 @@ pub mod terms;
 pub mod checksum_file;
 pub mod lockfile;
 pub mod package;
+pub(crate) mod git;
 
 pub mod keys;
 

@@ -15,7 +15,7 @@ use super::contents::ContentCollector;
 use super::{resolve_identity, IdentityHints, Limits, ReadPackage};
 use crate::checksum_file::{ChecksumFile, HexChecksums};
 use crate::model::{Ecosystem, Sha256};
-use crate::terms::erlang;
+use crate::terms::erlang::{self, Term};
 
 /// The small members are read whole; this bounds them.
 const MAX_SMALL_MEMBER: u64 = 16 << 20;
@@ -123,6 +123,37 @@ pub(crate) fn metadata_identity(bytes: &[u8]) -> Result<(Option<String>, Option<
             .map(str::to_string)
     };
     Ok((get("name"), get("version")))
+}
+
+/// The package's source repository from its metadata's `links`: the first
+/// link named GitHub, GitLab, Codeberg or Source (SPEC §8), in that order.
+pub(crate) fn metadata_source(bytes: &[u8]) -> Result<Option<String>> {
+    let text = std::str::from_utf8(bytes).context("not UTF-8")?;
+    let terms = erlang::parse_consult(text)?;
+    let links: Vec<(String, String)> = match erlang::lookup(&terms, "links") {
+        Some(Term::List(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Term::Tuple(pair) if pair.len() == 2 => {
+                    Some((pair[0].as_text()?.to_string(), pair[1].as_text()?.to_string()))
+                }
+                _ => None,
+            })
+            .collect(),
+        Some(Term::Map(pairs)) => pairs
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_text()?.to_string(), v.as_text()?.to_string())))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(["github", "gitlab", "codeberg", "source"]
+        .iter()
+        .find_map(|name| {
+            links
+                .iter()
+                .find(|(label, _)| label.eq_ignore_ascii_case(name))
+                .map(|(_, url)| url.clone())
+        }))
 }
 
 struct ContentsMember {

@@ -5,6 +5,7 @@ mod composer;
 pub(crate) mod contents;
 mod directory;
 mod hex;
+pub(crate) use hex::metadata_source;
 mod zip_layout;
 
 use std::fs::File;
