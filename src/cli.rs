@@ -16,6 +16,7 @@ Environment:
   PGP_PKG_MIN_TRUST           the minimum trust, when --min-trust is not given
   PGP_PKG_OFFLINE=1           as --offline
   PGP_PKG_FETCH_KEYS=1        as --fetch-keys (the hooks honour it)
+  PGP_PKG_GIT=1               as --git (the hooks honour it)
   PGP_PKG_KEYSERVERS          keyservers, whitespace-separated, when --keyserver is not given
   PGP_PKG_WKD_BASE            replaces https://openpgpkey.DOMAIN in WKD lookups (mirrors, tests)
   PGP_PKG_NET_TIMEOUT         seconds a request may take in all (default 30)
@@ -154,6 +155,8 @@ pub(crate) enum Command {
         trust: MinTrustArgs,
         #[command(flatten)]
         fetch: FetchArgs,
+        #[command(flatten)]
+        git: GitArgs,
         /// Pin each signed package's current signers in pgp-pkg.toml (where none is pinned yet)
         #[arg(long)]
         record_pins: bool,
@@ -302,10 +305,18 @@ pub(crate) enum HookCommand {
         /// The package's version, as composer.lock records it
         #[arg(long = "version", value_name = "VERSION")]
         pkg_version: String,
+        /// The package's upstream git repository (Composer's source URL), for --git
+        #[arg(long, value_name = "URL")]
+        source_url: Option<String>,
+        /// The commit the release was built from (Composer's source reference), for --git
+        #[arg(long, value_name = "COMMIT", requires = "source_url")]
+        source_reference: Option<String>,
         #[command(flatten)]
         trust: MinTrustArgs,
         #[command(flatten)]
         fetch: FetchArgs,
+        #[command(flatten)]
+        git: GitArgs,
     },
     /// Called by the mix task: verifies the project's mix.lock (found from the working directory)
     Mix {
@@ -316,6 +327,8 @@ pub(crate) enum HookCommand {
         trust: MinTrustArgs,
         #[command(flatten)]
         fetch: FetchArgs,
+        #[command(flatten)]
+        git: GitArgs,
     },
 }
 
@@ -397,6 +410,16 @@ pub(crate) struct FetchArgs {
     pub(crate) fetch_keys: bool,
     #[command(flatten)]
     pub(crate) servers: KeyserverArgs,
+}
+
+/// `--git`: upstream release tags and commits as a second kind of author
+/// signature (docs/git-evidence.md).
+#[derive(Debug, Args, Default, Clone)]
+pub(crate) struct GitArgs {
+    /// Also use the OpenPGP signature on each release's tag (or its commit) in the
+    /// package's upstream git repository, and check the installed files against it
+    #[arg(long, env = "PGP_PKG_GIT", action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) git: bool,
 }
 
 fn parse_ecosystem(s: &str) -> Result<Ecosystem, String> {

@@ -49,6 +49,8 @@ pub(crate) struct SignerJson<'a> {
     pub(crate) status: &'static str,
     pub(crate) created: Option<&'a str>,
     pub(crate) reason: Option<&'a str>,
+    /// `checksum-file`, `git-tag` or `git-commit` (SPEC §8).
+    pub(crate) kind: &'static str,
 }
 
 impl<'a> ReportJson<'a> {
@@ -91,6 +93,7 @@ impl<'a> SignerJson<'a> {
             status: s.status.as_str(),
             created: s.created.as_deref(),
             reason: s.reason.as_deref(),
+            kind: s.kind.as_str(),
         }
     }
 }
@@ -258,6 +261,7 @@ mod tests {
         good.trust = "full".into();
         good.passes = true;
         good.signers.push(SignerReport {
+            kind: Default::default(),
             fingerprint: "6033A8A5B5F837A98884B7D0E14BC0EF45753E99".into(),
             signing_key: Some("6033A8A5B5F837A98884B7D0E14BC0EF45753E99".into()),
             user_id: Some("Alice <alice@example.org>".into()),

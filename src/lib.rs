@@ -18,9 +18,9 @@ pub(crate) mod net;
 pub mod terms;
 
 pub mod checksum_file;
+pub(crate) mod git;
 pub mod lockfile;
 pub mod package;
-pub(crate) mod git;
 
 pub mod keys;
 

@@ -93,6 +93,11 @@ impl Http {
         }
     }
 
+    /// Whether the run is `--offline`: other clients (git's) honour it too.
+    pub(crate) fn is_offline(&self) -> bool {
+        self.offline
+    }
+
     /// Fails when the run is offline, naming what needed the network.
     pub(crate) fn require_online(&self, what: &str) -> Result<()> {
         if self.offline {

@@ -13,6 +13,7 @@ use sequoia_openpgp as openpgp;
 use super::key::{load_for_change, save_change};
 use crate::checksum_file::ChecksumFile;
 use crate::cli::FetchArgs;
+use crate::git::GitSignature;
 use crate::keys::discovery::changes;
 use crate::keys::discovery::config::key_sources;
 use crate::keys::discovery::not_found::NotFound;
@@ -118,8 +119,19 @@ pub(super) fn describe(i: &Imported) -> String {
     )
 }
 
-/// A package's checksum file and its signature, as `--fetch-keys` sees them.
-pub(super) type Signed<'a> = (&'a ChecksumFile, Result<SignatureFile, String>);
+/// What one package's evidence is made from: its checksum file, the
+/// signature file found for it, and with `--git` the signature upstream.
+pub(super) struct Signed<'a> {
+    pub(super) checksum_file: &'a ChecksumFile,
+    pub(super) found: Result<SignatureFile, String>,
+    pub(super) git: Option<&'a GitSignature>,
+}
+
+impl Signed<'_> {
+    fn evidence(&self, verifier: &Verifier) -> Result<Evidence> {
+        verifier.evidence(self.checksum_file, self.found.clone(), self.git)
+    }
+}
 
 /// The evidence for every package, with `--fetch-keys` applied: the
 /// signers that are unknown, expired or revoked are looked up once for the
@@ -135,7 +147,7 @@ pub(super) fn evidence_all(
     use rayon::prelude::*;
     let evidence: Vec<Evidence> = packages
         .par_iter()
-        .map(|(cf, found)| verifier.evidence(cf, found.clone()))
+        .map(|p| p.evidence(&verifier))
         .collect::<Result<_>>()?;
     if !fetch.fetch_keys {
         return Ok(evidence);
@@ -151,11 +163,11 @@ pub(super) fn evidence_all(
     packages
         .par_iter()
         .zip(evidence)
-        .map(|((cf, found), before)| {
+        .map(|(p, before)| {
             if wanted_keys(std::slice::from_ref(&before)).is_empty() {
                 Ok(before)
             } else {
-                verifier.evidence(cf, found.clone())
+                p.evidence(&verifier)
             }
         })
         .collect()

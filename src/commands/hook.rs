@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::upstream::{self, GitStep};
 use super::{Run, Verdict};
+use crate::git::Repos;
 use crate::cli::HookCommand;
 use crate::decision::report::Report;
 use crate::decision::rules::decide;
@@ -26,8 +28,11 @@ pub(crate) fn run(home: &Home, http: &Http, cmd: HookCommand) -> Result<Verdict>
             extract_to,
             name,
             pkg_version,
+            source_url,
+            source_reference,
             trust,
             fetch,
+            git,
         } => {
             let package = archive
                 .or(tree)
@@ -43,15 +48,24 @@ pub(crate) fn run(home: &Home, http: &Http, cmd: HookCommand) -> Result<Verdict>
             let run = Run {
                 min_trust: trust.min_trust,
                 fetch,
+                git: git.git,
                 json: false,
                 table: super::TableStyle::default(),
             };
+            let upstream = source_url.map(|url| crate::lockfile::Upstream {
+                url,
+                commit: source_reference,
+            });
             let verdict = composer(
                 home,
                 http,
-                &package,
-                extract_to.as_deref(),
-                (&name, &pkg_version),
+                &ComposerPackage {
+                    path: &package,
+                    extract_to: extract_to.as_deref(),
+                    name: &name,
+                    version: &pkg_version,
+                    upstream,
+                },
                 &run,
             );
             // Only a package that meets the policy keeps its extracted files.
@@ -68,6 +82,7 @@ pub(crate) fn run(home: &Home, http: &Http, cmd: HookCommand) -> Result<Verdict>
             lockfile,
             trust,
             fetch,
+            git,
         } => {
             let lockfile = match lockfile {
                 Some(l) => l,
@@ -76,6 +91,7 @@ pub(crate) fn run(home: &Home, http: &Http, cmd: HookCommand) -> Result<Verdict>
             let run = Run {
                 min_trust: trust.min_trust,
                 fetch,
+                git: git.git,
                 json: false,
                 table: super::TableStyle::default(),
             };
@@ -84,21 +100,26 @@ pub(crate) fn run(home: &Home, http: &Http, cmd: HookCommand) -> Result<Verdict>
     }
 }
 
+/// What the Composer plugin says about the package it is installing.
+struct ComposerPackage<'a> {
+    /// The dist archive or the installed tree.
+    path: &'a Path,
+    extract_to: Option<&'a Path>,
+    name: &'a str,
+    version: &'a str,
+    /// Composer's source URL and reference, for `--git`.
+    upstream: Option<crate::lockfile::Upstream>,
+}
+
 /// One Composer package, archive or installed tree, against the project's policy.
-fn composer(
-    home: &Home,
-    http: &Http,
-    package: &Path,
-    extract_to: Option<&Path>,
-    (name, version): (&str, &str),
-    run: &Run,
-) -> Result<Verdict> {
+fn composer(home: &Home, http: &Http, pkg: &ComposerPackage, run: &Run) -> Result<Verdict> {
+    let (package, extract_to) = (pkg.path, pkg.extract_to);
     let project = project_dir("composer.json").unwrap_or_else(|_| PathBuf::from("."));
     let rules = ProjectPolicy::load(&project)?.unwrap_or_default();
     let id = PackageId {
         ecosystem: Ecosystem::Composer,
-        name: name.to_lowercase(),
-        version: version.to_string(),
+        name: pkg.name.to_lowercase(),
+        version: pkg.version.to_string(),
     };
     let hints = IdentityHints {
         ecosystem: Some(id.ecosystem),
@@ -112,23 +133,38 @@ fn composer(
     };
     let sources = SignatureSources::new(&[], &rules.signature_sources(&project), http)?
         .with_project(&project);
+    let git = if run.git || rules.git {
+        let upstream = upstream::upstream_of(&id, pkg.upstream.as_ref(), &rules, None);
+        let repos = Repos::new(&home.cache_dir(), http.is_offline());
+        upstream::examine(&repos, upstream, &read.checksum_file, &limits)
+    } else {
+        GitStep::Off
+    };
     let evidence = super::fetching::evidence_all(
         home,
         http,
         &run.fetch,
         Verifier::open(home)?,
-        &[(&read.checksum_file, sources.find(&id)?)],
+        &[super::fetching::Signed {
+            checksum_file: &read.checksum_file,
+            found: sources.find(&id)?,
+            git: git.signature(),
+        }],
     )?
     .pop()
     .expect("one package, one evidence");
+    let mut problems = read.integrity_errors.clone();
+    problems.extend_from_slice(git.problems());
+    let mut report = decide(
+        &id,
+        &problems,
+        &evidence,
+        &rules.for_package(&id, run.min_trust),
+    );
+    git.annotate(&mut report);
     let report = Report {
         notes: Vec::new(),
-        packages: vec![decide(
-            &id,
-            &read.integrity_errors,
-            &evidence,
-            &rules.for_package(&id, run.min_trust),
-        )],
+        packages: vec![report],
     };
     super::finish(&report, false, super::Layout::Blocks)
 }

@@ -20,6 +20,7 @@ mod key;
 mod package;
 mod tree;
 mod trust;
+mod upstream;
 
 use std::io::Read;
 use std::path::Path;
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             signatures,
             trust,
             fetch,
+            git,
             record_pins,
             problems,
             json,
@@ -76,6 +78,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             &Run {
                 min_trust: trust.min_trust,
                 fetch,
+                git: git.git,
                 json,
                 table: TableStyle {
                     color: use_color(cli.color),
@@ -140,6 +143,7 @@ pub fn run(cli: Cli) -> Result<Verdict> {
             &Run {
                 min_trust: trust.min_trust,
                 fetch,
+                git: false,
                 json,
                 table: TableStyle::default(),
             },
@@ -152,6 +156,8 @@ pub(crate) struct Run {
     /// `--min-trust` or `PGP_PKG_MIN_TRUST`, over the policy file's.
     pub(crate) min_trust: Option<crate::trust::TrustLevel>,
     pub(crate) fetch: crate::cli::FetchArgs,
+    /// `--git` or `PGP_PKG_GIT` (a project's `git = true` adds to it).
+    pub(crate) git: bool,
     pub(crate) json: bool,
     /// How `verify-tree` draws its table.
     pub(crate) table: TableStyle,

@@ -218,7 +218,11 @@ pub(crate) fn verify(
         http,
         &run.fetch,
         verifier,
-        &[(&read.checksum_file, found)],
+        &[super::fetching::Signed {
+            checksum_file: &read.checksum_file,
+            found,
+            git: None,
+        }],
     )?
     .pop()
     .expect("one package, one evidence");

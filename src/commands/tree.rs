@@ -7,10 +7,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 
+use super::upstream::{self, GitStep};
 use super::{fetching, Run, Verdict};
+use crate::git::Repos;
 use crate::checksum_file::ChecksumFile;
 use crate::keys::home::Home;
-use crate::lockfile::{LockedPackage, Lockfile, Source};
+use crate::lockfile::{LockedPackage, Lockfile, Source, Upstream};
 use crate::model::PackageId;
 use crate::net::Http;
 use crate::package::Limits;
@@ -36,6 +38,9 @@ struct Context {
     limits: Limits,
     http: Http,
     min_trust: Option<TrustLevel>,
+    /// `--git` for every lockfile (a policy file can turn it on for its own).
+    git: bool,
+    repos: Repos,
 }
 
 /// A package after its files were read: decided already, or waiting for
@@ -52,6 +57,10 @@ struct ToCheck<F> {
     problems: Vec<String>,
     found: F,
     policy: Policy,
+    /// With `--git`: where the release is upstream (`None`: `--git` is off).
+    upstream: Option<Result<Option<Upstream>, String>>,
+    /// What the upstream repository said, once asked.
+    git: GitStep,
 }
 
 pub(super) fn verify_tree(
@@ -73,6 +82,8 @@ pub(super) fn verify_tree(
         limits: Limits::from_env()?,
         http: http.clone(),
         min_trust: run.min_trust,
+        git: run.git,
+        repos: Repos::new(&home.cache_dir(), http.is_offline()),
     };
     let verifier = Verifier::open(home)?;
     let total = locks.iter().map(|l| l.packages.len()).sum();
@@ -92,7 +103,11 @@ pub(super) fn verify_tree(
         .iter()
         .flat_map(|(_, _, steps)| steps)
         .filter_map(|step| match step {
-            Step::Check(c) => Some((&c.checksum_file, c.found.clone())),
+            Step::Check(c) => Some(fetching::Signed {
+                checksum_file: &c.checksum_file,
+                found: c.found.clone(),
+                git: c.git.signature(),
+            }),
             Step::Done(_) => None,
         })
         .collect();
@@ -106,7 +121,11 @@ pub(super) fn verify_tree(
                 Step::Done(report) => report,
                 Step::Check(c) => {
                     let evidence = evidence.next().expect("one evidence per signed package");
-                    decide(&c.id, &c.problems, &evidence, &c.policy)
+                    let mut problems = c.problems.clone();
+                    problems.extend_from_slice(c.git.problems());
+                    let mut report = decide(&c.id, &problems, &evidence, &c.policy);
+                    c.git.annotate(&mut report);
+                    report
                 }
             })
             .collect();
@@ -147,6 +166,7 @@ fn read_lockfile(
         SignatureSources::new(&cx.signatures, &rules.signature_sources(&project), &cx.http)?
             .with_project(&project);
     let layout = ProjectLayout::of(&project, lock.ecosystem)?;
+    let git_on = cx.git || rules.git;
     let steps = lock
         .packages
         .par_iter()
@@ -166,6 +186,19 @@ fn read_lockfile(
                         id: pkg.id.clone(),
                         // Looked up below, with the network's own parallelism.
                         found: (),
+                        upstream: git_on.then(|| {
+                            let tree = match &pkg.source {
+                                Source::Hex { app, .. } => Some(layout.deps.join(app)),
+                                _ => None,
+                            };
+                            upstream::upstream_of(
+                                &pkg.id,
+                                pkg.upstream.as_ref(),
+                                rules,
+                                tree.as_deref(),
+                            )
+                        }),
+                        git: GitStep::Off,
                         checksum_file,
                         problems,
                         policy,
@@ -187,14 +220,22 @@ fn read_lockfile(
                         checksum_file,
                         problems,
                         policy,
+                        upstream,
                         found: (),
+                        git: _,
                     } = *c;
+                    let git = match upstream {
+                        None => GitStep::Off,
+                        Some(u) => upstream::examine(&cx.repos, u, &checksum_file, &cx.limits),
+                    };
                     Ok(Step::Check(Box::new(ToCheck {
                         found: sources.find(&id)?,
                         id,
                         checksum_file,
                         problems,
                         policy,
+                        upstream: None,
+                        git,
                     })))
                 }
             })
@@ -203,7 +244,7 @@ fn read_lockfile(
     // Reading packages is CPU work, one thread per core; fetching
     // signatures from URL templates waits on the network, so it gets many
     // more threads (docs/performance.md, "Remote signatures").
-    let steps = if sources.entries.iter().any(|e| e.contains("://")) {
+    let steps = if git_on || sources.entries.iter().any(|e| e.contains("://")) {
         rayon::ThreadPoolBuilder::new()
             .num_threads(crate::net::CONCURRENT_REQUESTS)
             .build()?

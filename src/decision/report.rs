@@ -1,6 +1,7 @@
 //! What pgp-pkg tells the user about packages: statuses (docs/interface.md), the JSON
 //! form (stable interface) and the human form.
 
+use crate::signatures::verify::SignatureKind;
 use std::fmt::Write as _;
 
 use crate::model::PackageId;
@@ -62,6 +63,8 @@ pub(crate) struct SignerReport {
     pub(crate) status: Status,
     pub(crate) created: Option<String>,
     pub(crate) reason: Option<String>,
+    /// What the signature is over: the checksum file, or a tag or commit upstream.
+    pub(crate) kind: SignatureKind,
 }
 
 /// One package's line in the report (docs/interface.md JSON fields, plus `passes`).
@@ -201,9 +204,14 @@ impl Report {
             );
             for s in &p.signers {
                 let who = s.user_id.as_deref().unwrap_or("(no user ID)");
+                let over = match s.kind {
+                    SignatureKind::ChecksumFile => "",
+                    SignatureKind::GitTag => " (signed the release tag upstream)",
+                    SignatureKind::GitCommit => " (signed the release commit upstream)",
+                };
                 let _ = writeln!(
                     out,
-                    "    signer {} {who}: {} (trust: {})",
+                    "    signer {} {who}{over}: {} (trust: {})",
                     s.fingerprint,
                     s.status.as_str(),
                     s.trust
@@ -402,6 +410,7 @@ mod tests {
     fn human_report_is_pinned() {
         let mut good = package("good", Status::Ok, "ultimate", true, &[]);
         good.signers.push(SignerReport {
+            kind: Default::default(),
             fingerprint: "6033A8A5B5F837A98884B7D0E14BC0EF45753E99".into(),
             signing_key: Some("0123456789ABCDEF0123456789ABCDEF01234567".into()),
             user_id: Some("Alice <alice@example.org>".into()),

@@ -367,6 +367,7 @@ fn signer_report(check: &SignatureCheck) -> SignerReport {
         status,
         created: check.created.map(timestamp),
         reason: outcome_reason(&check.outcome),
+        kind: check.kind,
     }
 }
 
@@ -385,6 +386,7 @@ mod tests {
 
     fn check(outcome: Outcome) -> SignatureCheck {
         SignatureCheck {
+            kind: Default::default(),
             issuer: "ABCD".into(),
             cert: None,
             signing_key: None,
@@ -533,6 +535,7 @@ mod tests {
 
     fn signed_by(fpr: &str, trust: TrustLevel) -> SignatureCheck {
         SignatureCheck {
+            kind: Default::default(),
             cert: Some(fpr.parse().unwrap()),
             ..check(Outcome::Good { trust })
         }

@@ -54,8 +54,9 @@ pub(crate) fn archive(
             .read_to_end(&mut content)
             .with_context(|| format!("cannot read {path} from the tree"))?;
         if entry.mode.is_link() {
-            let target = String::from_utf8(content)
-                .map_err(|_| anyhow::anyhow!("the symlink {path} has a target that is not UTF-8"))?;
+            let target = String::from_utf8(content).map_err(|_| {
+                anyhow::anyhow!("the symlink {path} has a target that is not UTF-8")
+            })?;
             collector.add_symlink(&path, &target)?;
             continue;
         }
@@ -65,10 +66,7 @@ pub(crate) fn archive(
                 .at_entry(path.as_str(), Some(entry.mode.into()))
                 .with_context(|| format!("cannot read the attributes of {path}"))?;
             at.matching_attributes(&mut subst);
-            if subst
-                .iter_selected()
-                .any(|m| m.assignment.state.is_set())
-            {
+            if subst.iter_selected().any(|m| m.assignment.state.is_set()) {
                 return Ok(Exported::Unexpandable(format!(
                     "{path} is marked export-subst and holds a $Format: placeholder, which git \
                      archive expands from the commit; pgp-pkg does not expand placeholders, so \

@@ -13,15 +13,7 @@ mod release;
 pub(crate) use fetch::Repos;
 pub(crate) use release::examine;
 
-/// Where a release's upstream repository is, as the lockfile or the policy
-/// file names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Upstream {
-    pub url: String,
-    /// The commit the release was built from, where the lockfile records it
-    /// (Composer's `source.reference`): the tag must point to it.
-    pub commit: Option<String>,
-}
+pub(crate) use crate::lockfile::Upstream;
 
 /// The git object a signature is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

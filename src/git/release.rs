@@ -55,9 +55,8 @@ pub(crate) fn examine(
     let object = repo.find_object(target).with_context(cannot)?;
     let annotated = object.kind == gix::objs::Kind::Tag;
     let tag_signature = if annotated {
-        gix::objs::TagRefIter::signature(&object.data).map(|(sig, signed)| {
-            (sig.format, sig.data.to_vec(), signed.to_bstring().to_vec())
-        })
+        gix::objs::TagRefIter::signature(&object.data)
+            .map(|(sig, signed)| (sig.format, sig.data.to_vec(), signed.to_bstring().to_vec()))
     } else {
         None
     };
@@ -126,11 +125,15 @@ pub(crate) fn examine(
                 }
             }
             if !(changed.is_empty() && absent.is_empty()) {
-                finding.problems.push(format!(
-                    "git: the package's files differ from {described}:"
-                ));
+                finding
+                    .problems
+                    .push(format!("git: the package's files differ from {described}:"));
                 push_paths(&mut finding.problems, "files changed", &changed);
-                push_paths(&mut finding.problems, "files the tag does not have", &absent);
+                push_paths(
+                    &mut finding.problems,
+                    "files the tag does not have",
+                    &absent,
+                );
             }
         }
     }
@@ -147,7 +150,10 @@ fn choose_signature(
     notes: &mut Vec<String>,
 ) -> GitSignature {
     let mut chosen = GitSignature::None;
-    for (object, found) in [(SignedObject::Tag, on_tag), (SignedObject::Commit, on_commit)] {
+    for (object, found) in [
+        (SignedObject::Tag, on_tag),
+        (SignedObject::Commit, on_commit),
+    ] {
         let what = match object {
             SignedObject::Tag => format!("the tag {tag}"),
             SignedObject::Commit => format!("the commit of tag {tag}"),
@@ -179,9 +185,7 @@ fn choose_signature(
         notes.push(if annotated {
             format!("git: neither the tag {tag} nor its commit has an OpenPGP signature")
         } else {
-            format!(
-                "git: {tag} is a lightweight tag and its commit has no OpenPGP signature"
-            )
+            format!("git: {tag} is a lightweight tag and its commit has no OpenPGP signature")
         });
     }
     chosen
@@ -209,7 +213,11 @@ fn compare_whole(
     let mut lines = Vec::new();
     push_paths(&mut lines, "files changed", &diff.changed);
     push_paths(&mut lines, "files not in the tag", &diff.added);
-    push_paths(&mut lines, "files in the tag but not installed", &diff.missing);
+    push_paths(
+        &mut lines,
+        "files in the tag but not installed",
+        &diff.missing,
+    );
     lines
 }
 

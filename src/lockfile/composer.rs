@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 use serde::Deserialize;
 
-use super::{LockedPackage, Source};
+use super::{LockedPackage, Source, Upstream};
 use crate::model::{Ecosystem, PackageId};
 
 #[derive(Deserialize)]
@@ -28,6 +28,7 @@ struct Dist {
     kind: Option<String>,
     url: Option<String>,
     shasum: Option<String>,
+    reference: Option<String>,
 }
 
 pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
@@ -68,9 +69,20 @@ pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
                 reason: "no dist or source recorded".into(),
             },
         };
+        let upstream = p
+            .source
+            .as_ref()
+            .filter(|s| s.kind.as_deref() == Some("git"))
+            .and_then(|s| {
+                Some(Upstream {
+                    url: s.url.clone()?,
+                    commit: s.reference.clone().filter(|r| !r.is_empty()),
+                })
+            });
         out.push(LockedPackage {
             id,
             source,
+            upstream,
             line,
             column,
         });

@@ -26,6 +26,7 @@ pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
         let locked = match items.first().and_then(Term::as_atom) {
             Some("hex") => hex_entry(app, &items).map_err(|e| anyhow::anyhow!("{at}: {app:?}: {e}"))?,
             Some(kind) => LockedPackage {
+                upstream: None,
                 id: PackageId { ecosystem: Ecosystem::Hex, name: app.to_string(), version: git_version(&items) },
                 source: Source::Unverifiable {
                     reason: format!("a :{kind} dependency has no published release to check a signature against"),
@@ -36,6 +37,7 @@ pub fn parse(text: &str) -> Result<Vec<LockedPackage>> {
             None => bail!("{at}: the lock entry for {app:?} does not start with a source atom"),
         };
         out.push(LockedPackage {
+            upstream: None,
             line: at.line,
             column: at.column,
             ..locked
@@ -70,6 +72,7 @@ fn hex_entry(app: &str, items: &[Term]) -> Result<LockedPackage> {
     };
     let outer = checksum(7, "outer checksum")?;
     Ok(LockedPackage {
+        upstream: None,
         id: PackageId {
             ecosystem: Ecosystem::Hex,
             name: name.to_string(),

@@ -16,6 +16,9 @@ use crate::model::{Ecosystem, PackageId, Sha256};
 pub struct LockedPackage {
     pub id: PackageId,
     pub source: Source,
+    /// The upstream git repository the lockfile names (Composer's `source`
+    /// of type `git`), for `--git` (docs/git-evidence.md).
+    pub upstream: Option<Upstream>,
     /// 1-based line and column of the entry in the lockfile, for messages.
     pub line: usize,
     pub column: usize,
@@ -41,6 +44,16 @@ pub enum Source {
     },
     /// Nothing to verify against (a `:git` dependency, a `path` package).
     Unverifiable { reason: String },
+}
+
+/// Where a release's upstream repository is, as the lockfile or the policy
+/// file names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upstream {
+    pub url: String,
+    /// The commit the release was built from, where the lockfile records it
+    /// (Composer's `source.reference`): the release tag must point to it.
+    pub commit: Option<String>,
 }
 
 pub(crate) struct Lockfile {

@@ -134,9 +134,10 @@ pub(crate) fn metadata_source(bytes: &[u8]) -> Result<Option<String>> {
         Some(Term::List(items)) => items
             .iter()
             .filter_map(|item| match item {
-                Term::Tuple(pair) if pair.len() == 2 => {
-                    Some((pair[0].as_text()?.to_string(), pair[1].as_text()?.to_string()))
-                }
+                Term::Tuple(pair) if pair.len() == 2 => Some((
+                    pair[0].as_text()?.to_string(),
+                    pair[1].as_text()?.to_string(),
+                )),
                 _ => None,
             })
             .collect(),

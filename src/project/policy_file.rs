@@ -38,6 +38,12 @@ pub struct ProjectPolicy {
     /// Signature directories and URL templates, after `--signatures` and
     /// `PGP_PKG_SIGNATURES`. Relative directories are relative to the file.
     pub(crate) signatures: Vec<String>,
+    /// `git = true`: use signed release tags and commits upstream as author
+    /// signatures (docs/git-evidence.md).
+    pub(crate) git: bool,
+    /// `[sources]`: a package's upstream repository, `"hex/NAME" = "URL"`;
+    /// for Composer it replaces the lockfile's `source.url` (a mirror).
+    pub(crate) sources: BTreeMap<String, String>,
 }
 
 pub(crate) fn package_key(id: &PackageId) -> String {
@@ -108,7 +114,13 @@ impl ProjectPolicy {
                         policy.allow_unsigned.insert(name);
                     }
                 }
-                "signers" | "trusted_keys" | "thresholds" => {
+                "git" => {
+                    policy.git = item
+                        .as_bool()
+                        .context("expected true or false")
+                        .map_err(here)?;
+                }
+                "signers" | "trusted_keys" | "thresholds" | "sources" => {
                     let t = item
                         .as_table_like()
                         .context("expected a table of ECOSYSTEM/NAME = ...")
@@ -132,6 +144,14 @@ impl ProjectPolicy {
                                 policy
                                     .trusted_keys
                                     .insert(pkg.to_string(), fingerprints(value).map_err(entry)?);
+                            }
+                            "sources" => {
+                                let url = value
+                                    .as_str()
+                                    .filter(|u| u.contains("://"))
+                                    .context("expected a repository URL (https:// or file://)")
+                                    .map_err(entry)?;
+                                policy.sources.insert(pkg.to_string(), url.to_string());
                             }
                             _ => {
                                 policy

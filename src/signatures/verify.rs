@@ -23,6 +23,7 @@ use openpgp::{Fingerprint, KeyHandle};
 use sequoia_openpgp as openpgp;
 
 use crate::checksum_file::ChecksumFile;
+use crate::git::{GitSignature, SignedObject};
 use crate::keys::crypto::{display_user_id, is_rsa, variable_time_rsa};
 use crate::keys::home::Home;
 use crate::keys::keyring::{CertLookup, IssuerLookup};
@@ -77,9 +78,32 @@ pub(crate) enum Outcome {
     WeakCrypto(String),
 }
 
+/// What a signature is over (`signers[].kind` in JSON, docs/interface.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum SignatureKind {
+    /// A detached signature over the package's checksum file.
+    #[default]
+    ChecksumFile,
+    /// The OpenPGP signature of the release's annotated tag upstream.
+    GitTag,
+    /// The OpenPGP signature of the commit the release tag points to.
+    GitCommit,
+}
+
+impl SignatureKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SignatureKind::ChecksumFile => "checksum-file",
+            SignatureKind::GitTag => "git-tag",
+            SignatureKind::GitCommit => "git-commit",
+        }
+    }
+}
+
 /// One signature and what is known about its signer.
 #[derive(Clone, Debug)]
 pub(crate) struct SignatureCheck {
+    pub(crate) kind: SignatureKind,
     /// The issuer as named by the signature (fingerprint if present, else key ID).
     pub(crate) issuer: String,
     /// The signer's certificate (primary key), when it is in the keyring.
@@ -105,6 +129,22 @@ impl SignatureCheck {
                 Some((KeyHandle::from(fpr.clone()), true))
             }
             _ => None,
+        }
+    }
+}
+
+impl SignatureCheck {
+    /// A signature that could not even be parsed: it fails, like any bad one.
+    fn unreadable(reason: String) -> SignatureCheck {
+        SignatureCheck {
+            kind: SignatureKind::ChecksumFile,
+            issuer: "(unreadable signature)".into(),
+            cert: None,
+            signing_key: None,
+            user_id: None,
+            created: None,
+            outcome: Outcome::Bad(reason),
+            emails: Vec::new(),
         }
     }
 }
@@ -271,8 +311,62 @@ impl Verifier {
         self
     }
 
-    /// Everything known about a package's signatures, ready for the policy.
+    /// Everything known about a package's signatures, ready for the policy:
+    /// those over its checksum file and, with `--git`, the one on its release
+    /// tag or commit upstream, which counts exactly the same (SPEC §8).
     pub(crate) fn evidence(
+        &self,
+        package: &ChecksumFile,
+        found: Result<SignatureFile, String>,
+        git: Option<&GitSignature>,
+    ) -> Result<Evidence> {
+        let evidence = self.checksum_file_evidence(package, found)?;
+        let Some(GitSignature::OpenPgp {
+            object,
+            payload,
+            armored,
+        }) = git
+        else {
+            return Ok(evidence);
+        };
+        let kind = match object {
+            SignedObject::Tag => SignatureKind::GitTag,
+            SignedObject::Commit => SignatureKind::GitCommit,
+        };
+        let git_checks = match parse_signatures(armored) {
+            Ok(sigs) => {
+                let extra = self.extra.for_dirs(&[]).map_err(anyhow::Error::msg)?;
+                self.check(payload, &sigs, &extra, kind)?
+            }
+            Err(e) => vec![SignatureCheck::unreadable(format!(
+                "the {} carries an OpenPGP signature that cannot be read: {e:#}",
+                match object {
+                    SignedObject::Tag => "release tag",
+                    SignedObject::Commit => "release commit",
+                }
+            ))],
+        };
+        let git_checks = git_checks.into_iter().map(|c| SignatureCheck { kind, ..c });
+        Ok(match evidence {
+            Evidence::Unsigned(_) => Evidence::Checked {
+                checks: git_checks.collect(),
+                signed_diff: None,
+            },
+            Evidence::Checked {
+                mut checks,
+                signed_diff,
+            } => {
+                checks.extend(git_checks);
+                Evidence::Checked {
+                    checks,
+                    signed_diff,
+                }
+            }
+            unreadable @ Evidence::Unreadable(_) => unreadable,
+        })
+    }
+
+    fn checksum_file_evidence(
         &self,
         package: &ChecksumFile,
         found: Result<SignatureFile, String>,
@@ -294,7 +388,12 @@ impl Verifier {
             Ok(certs) => certs,
             Err(e) => return Ok(Evidence::Unreadable(e)),
         };
-        let checks = self.check(package.render().as_bytes(), &sigs, &extra)?;
+        let checks = self.check(
+            package.render().as_bytes(),
+            &sigs,
+            &extra,
+            SignatureKind::ChecksumFile,
+        )?;
         let signed_diff = if checks.iter().any(|c| matches!(c.outcome, Outcome::Bad(_)))
             && !checks
                 .iter()
@@ -313,10 +412,17 @@ impl Verifier {
         })
     }
 
-    /// Checks each signature over `data`, with the keyring and `extra` certificates.
-    fn check(&self, data: &[u8], sigs: &[Signature], extra: &Extra) -> Result<Vec<SignatureCheck>> {
+    /// Checks each signature over `data` (what `kind` of signature says it
+    /// is), with the keyring and `extra` certificates.
+    fn check(
+        &self,
+        data: &[u8],
+        sigs: &[Signature],
+        extra: &Extra,
+        kind: SignatureKind,
+    ) -> Result<Vec<SignatureCheck>> {
         sigs.iter()
-            .map(|sig| self.check_one(data, sig, extra))
+            .map(|sig| self.check_one(data, sig, extra, kind))
             .collect()
     }
 
@@ -331,7 +437,12 @@ impl Verifier {
         extra: &Extra,
     ) -> Result<Option<SignedDiff>> {
         let authentic = self
-            .check(signed_text.as_bytes(), sigs, extra)?
+            .check(
+                signed_text.as_bytes(),
+                sigs,
+                extra,
+                SignatureKind::ChecksumFile,
+            )?
             .iter()
             .any(|c| matches!(c.outcome, Outcome::Good { .. }));
         if !authentic {
@@ -361,10 +472,17 @@ impl Verifier {
         Ok(Some(SignedDiff::Contents(lines)))
     }
 
-    fn check_one(&self, data: &[u8], sig: &Signature, extra: &Extra) -> Result<SignatureCheck> {
+    fn check_one(
+        &self,
+        data: &[u8],
+        sig: &Signature,
+        extra: &Extra,
+        kind: SignatureKind,
+    ) -> Result<SignatureCheck> {
         let (policy, now) = (&self.policy, self.now);
         let issuers = sig.get_issuers();
         let mut check = SignatureCheck {
+            kind,
             issuer: describe_issuers(&issuers),
             cert: None,
             signing_key: None,
@@ -401,7 +519,7 @@ impl Verifier {
             .find(|k| issuers.iter().any(|h| k.key().key_handle().aliases(h)));
         let Some(key) = key else { return Ok(check) };
         check.signing_key = Some(key.key().fingerprint());
-        check.outcome = self.judge(data, sig, cert, key.key().fingerprint());
+        check.outcome = self.judge(data, sig, cert, key.key().fingerprint(), kind);
         // Only a signer `--fetch-keys` would refresh needs its addresses.
         if check.wanted_key().is_some() {
             check.emails = crate::keys::discovery::cert_emails(cert);
@@ -409,7 +527,14 @@ impl Verifier {
         Ok(check)
     }
 
-    fn judge(&self, data: &[u8], sig: &Signature, cert: &Cert, key_fpr: Fingerprint) -> Outcome {
+    fn judge(
+        &self,
+        data: &[u8],
+        sig: &Signature,
+        cert: &Cert,
+        key_fpr: Fingerprint,
+        kind: SignatureKind,
+    ) -> Outcome {
         let (policy, now, trust) = (&self.policy, self.now, &*self.trust);
         if !matches!(sig.typ(), SignatureType::Binary | SignatureType::Text) {
             return Outcome::Bad(format!(
@@ -436,9 +561,21 @@ impl Verifier {
         };
         if verified.is_err() {
             return Outcome::Bad(
-                "the signature does not match this package's checksum file: the package differs \
-                 from what was signed, or the signature is for another package or version"
-                    .to_string(),
+                match kind {
+                    SignatureKind::ChecksumFile => {
+                        "the signature does not match this package's checksum file: the package \
+                         differs from what was signed, or the signature is for another package or \
+                         version"
+                    }
+                    SignatureKind::GitTag => {
+                        "the tag's signature does not match the tag: it was altered after signing"
+                    }
+                    SignatureKind::GitCommit => {
+                        "the commit's signature does not match the commit: it was altered after \
+                         signing"
+                    }
+                }
+                .to_string(),
             );
         }
         if let Some(created) = sig.signature_creation_time() {

@@ -1,0 +1,117 @@
+//! `--git` for `verify-tree` and the hooks (docs/git-evidence.md): which
+//! upstream repository a package has, what its release says there, and how
+//! that joins the package's report.
+
+use std::path::Path;
+
+use crate::checksum_file::ChecksumFile;
+use crate::decision::report::PackageReport;
+use crate::git::{self, Finding, GitSignature, Repos};
+use crate::lockfile::Upstream;
+use crate::model::{Ecosystem, PackageId};
+use crate::package::Limits;
+use crate::project::policy_file::{package_key, ProjectPolicy};
+
+/// What `--git` found for one package.
+pub(super) enum GitStep {
+    /// `--git` is off for this package's project.
+    Off,
+    /// Nothing to ask, or nothing the repository says: notes for the report.
+    Silent(Vec<String>),
+    /// The release was read upstream.
+    Found(Finding),
+    /// The repository could not be reached or read: the run exits 2.
+    Failed(String),
+}
+
+impl GitStep {
+    /// The signature upstream, for the evidence.
+    pub(super) fn signature(&self) -> Option<&GitSignature> {
+        match self {
+            GitStep::Found(f) => Some(&f.signature),
+            _ => None,
+        }
+    }
+
+    /// What fails the package before any signature is looked at: the tag
+    /// points elsewhere, the files differ.
+    pub(super) fn problems(&self) -> &[String] {
+        match self {
+            GitStep::Found(f) => &f.problems,
+            _ => &[],
+        }
+    }
+
+    /// Adds what was seen to a decided report.
+    pub(super) fn annotate(&self, report: &mut PackageReport) {
+        match self {
+            GitStep::Off => {}
+            GitStep::Silent(notes) => report.reasons.extend(notes.iter().cloned()),
+            GitStep::Found(f) => report.reasons.extend(f.notes.iter().cloned()),
+            GitStep::Failed(why) => {
+                report.reasons.push(why.clone());
+                report.passes = false;
+                report.malformed = true;
+            }
+        }
+    }
+}
+
+/// Where a package's release is upstream (SPEC §8): the policy file's
+/// `[sources]`, else the lockfile's git source, else, for Hex, the first
+/// GitHub/GitLab/Codeberg/Source link of the installed package's metadata.
+pub(super) fn upstream_of(
+    id: &PackageId,
+    locked: Option<&Upstream>,
+    rules: &ProjectPolicy,
+    installed_tree: Option<&Path>,
+) -> Result<Option<Upstream>, String> {
+    if let Some(url) = rules.sources.get(&package_key(id)) {
+        return Ok(Some(Upstream {
+            url: url.clone(),
+            commit: locked.and_then(|l| l.commit.clone()),
+        }));
+    }
+    if let Some(locked) = locked {
+        return Ok(Some(locked.clone()));
+    }
+    if id.ecosystem != Ecosystem::Hex {
+        return Ok(None);
+    }
+    let Some(metadata) = installed_tree
+        .map(|t| t.join("hex_metadata.config"))
+        .filter(|m| m.is_file())
+    else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(&metadata)
+        .map_err(|e| format!("cannot read {}: {e}", metadata.display()))?;
+    crate::package::metadata_source(&bytes)
+        .map(|url| url.map(|url| Upstream { url, commit: None }))
+        .map_err(|e| format!("{}: {e:#}", metadata.display()))
+}
+
+/// Reads the release of `checksum_file` upstream, when `--git` is on.
+pub(super) fn examine(
+    repos: &Repos,
+    upstream: Result<Option<Upstream>, String>,
+    checksum_file: &ChecksumFile,
+    limits: &Limits,
+) -> GitStep {
+    let upstream = match upstream {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            return GitStep::Silent(vec![format!(
+                "git: no upstream repository is known for this package (add \"{}\" = \"URL\" \
+                 under [sources] in pgp-pkg.toml)",
+                package_key(&checksum_file.package)
+            )])
+        }
+        Err(why) => return GitStep::Failed(format!("git: {why}")),
+    };
+    match git::examine(repos, &upstream, checksum_file, limits) {
+        Ok(finding) if finding.tag.is_none() => GitStep::Silent(finding.notes),
+        Ok(finding) => GitStep::Found(finding),
+        Err(e) => GitStep::Failed(format!("git: {e:#}")),
+    }
+}
