@@ -8,10 +8,10 @@ use anyhow::{Context, Result};
 
 use super::upstream::{self, GitStep};
 use super::{Run, Verdict};
-use crate::git::Repos;
 use crate::cli::HookCommand;
 use crate::decision::report::Report;
 use crate::decision::rules::decide;
+use crate::git::Repos;
 use crate::keys::home::Home;
 use crate::model::{Ecosystem, PackageId};
 use crate::net::Http;

@@ -9,8 +9,8 @@ use std::io::IsTerminal;
 
 use super::upstream::{self, GitStep};
 use super::{fetching, Run, Verdict};
-use crate::git::Repos;
 use crate::checksum_file::ChecksumFile;
+use crate::git::Repos;
 use crate::keys::home::Home;
 use crate::lockfile::{LockedPackage, Lockfile, Source, Upstream};
 use crate::model::PackageId;

@@ -84,8 +84,8 @@ pub(super) fn upstream_of(
     else {
         return Ok(None);
     };
-    let bytes = std::fs::read(&metadata)
-        .map_err(|e| format!("cannot read {}: {e}", metadata.display()))?;
+    let bytes =
+        std::fs::read(&metadata).map_err(|e| format!("cannot read {}: {e}", metadata.display()))?;
     crate::package::metadata_source(&bytes)
         .map(|url| url.map(|url| Upstream { url, commit: None }))
         .map_err(|e| format!("{}: {e:#}", metadata.display()))

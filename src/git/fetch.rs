@@ -151,6 +151,9 @@ fn first_tag(repo: &gix::Repository, tags: &[String]) -> Option<String> {
 /// and that commit's tree are all the evidence needs.
 fn fetch_tags(path: &Path, url: &str, tags: &[String]) -> Result<()> {
     use gix::remote::Direction;
+    // gix's https:// client (reqwest) is built without a TLS provider of its
+    // own: it uses the process default, ring, as ureq does (Cargo.toml).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cannot = || format!("cannot fetch the release tag from {url}");
     let repo = open(path)?;
     let specs: Vec<String> = tags
