@@ -557,3 +557,35 @@ fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
         }
     }
 }
+
+#[test]
+fn a_commit_signed_in_githubs_web_interface_is_not_the_authors() {
+    let env = Env::new();
+    let Some(author) = Author::new(&env, &["alice.sec.asc"]) else {
+        return;
+    };
+    // GitHub is the committer of web edits, and signs them with its own key;
+    // here the signature is even by a key the user trusts, and still does not count.
+    author.write("CHANGELOG", "edited on the web\n");
+    author.git(&["add", "-A"]);
+    let sign = format!("-S{ALICE}");
+    author.git(&[
+        "-c",
+        "user.email=noreply@github.com",
+        "commit",
+        "-q",
+        "-m",
+        "web edit",
+        &sign,
+    ]);
+    let commit = author.git(&["rev-parse", "HEAD"]);
+    author.tag("1.2.0", Tag::Lightweight);
+    let url = author.publish();
+    author.export_into("1.2.0", &env.path("project/vendor/acme/widget"));
+    let lock = composer_project(&env, &url, "1.2.0", &commit);
+    env.import(&["alice.sec.asc"]);
+    let (code, pkg, _) = verify_git(&env, &lock, &["--min-trust", "full"]);
+    assert_eq!(code, 1, "{pkg}");
+    assert_eq!(pkg["status"], "unsigned", "{pkg}");
+    assert!(reasons(&pkg).contains("web-flow"), "{pkg}");
+}

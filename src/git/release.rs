@@ -16,6 +16,11 @@ use crate::package::Limits;
 /// How many differing paths one reason names.
 const NAMED_PATHS: usize = 10;
 
+/// GitHub's `web-flow` keys, which sign commits made in its web interface
+/// (key IDs of the 2017 and the 2024 key). Such a signature attests GitHub,
+/// not the author: it is never counted as the author's.
+const GITHUB_WEB_FLOW: &[&str] = &["4AEE18F83AFDEB23", "B5690EEEBB952194"];
+
 /// Reads the release of `installed` at `upstream`: fetched into the cache
 /// if its tag is not there yet. An error means the repository could not be
 /// reached or read (exit 2, never "unsigned").
@@ -84,6 +89,22 @@ pub(crate) fn examine(
                 signed.to_bstring().to_vec(),
             )
         });
+    let committed_on_github = commit
+        .committer()
+        .map(|c| c.email == "noreply@github.com")
+        .unwrap_or(false);
+    let commit_signature = match commit_signature {
+        Some((Some(Format::OpenPgp), armored, _))
+            if committed_on_github || by_web_flow(&armored) =>
+        {
+            finding.notes.push(format!(
+                "git: the commit of tag {tag} was signed by GitHub's web-flow key (made in \
+                 GitHub's web interface): that attests GitHub, not the author, and does not count"
+            ));
+            None
+        }
+        other => other,
+    };
     finding.signature = choose_signature(
         &tag,
         annotated,
@@ -138,6 +159,26 @@ pub(crate) fn examine(
         }
     }
     Ok(finding)
+}
+
+/// Whether an armored signature was issued by one of GitHub's web-flow keys.
+fn by_web_flow(armored: &[u8]) -> bool {
+    use sequoia_openpgp::parse::Parse;
+    use sequoia_openpgp::{KeyHandle, Packet, PacketPile};
+    let Ok(pile) = PacketPile::from_bytes(armored) else {
+        return false;
+    };
+    let web_flow: Vec<KeyHandle> = GITHUB_WEB_FLOW
+        .iter()
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    pile.descendants().any(|p| match p {
+        Packet::Signature(sig) => sig
+            .get_issuers()
+            .iter()
+            .any(|h| web_flow.iter().any(|w| w.aliases(h))),
+        _ => false,
+    })
 }
 
 /// SPEC §8: an OpenPGP signature on the annotated tag, else on its commit.

@@ -138,7 +138,8 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
         $command = array_merge(
             [$this->binary(), 'hook', 'composer'],
             $what,
-            ['--name', $name, '--version', $version]
+            ['--name', $name, '--version', $version],
+            self::source($package)
         );
         $process = new ProcessExecutor($this->io);
         $output = '';
@@ -161,6 +162,28 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
             $where,
             $message
         ));
+    }
+
+    /**
+     * The package's git source, for `--git` (PGP_PKG_GIT=1 or `git = true` in
+     * pgp-pkg.toml): pgp-pkg checks the release tag there (docs/git-evidence.md).
+     *
+     * @return list<string>
+     */
+    private static function source(PackageInterface $package): array
+    {
+        $url = $package->getSourceUrl();
+        if ($package->getSourceType() !== 'git' || !is_string($url) || $url === '') {
+            return [];
+        }
+        $args = ['--source-url', $url];
+        $reference = $package->getSourceReference();
+        if (is_string($reference) && $reference !== '') {
+            $args[] = '--source-reference';
+            $args[] = $reference;
+        }
+
+        return $args;
     }
 
     /**
