@@ -589,3 +589,130 @@ fn a_commit_signed_in_githubs_web_interface_is_not_the_authors() {
     assert_eq!(pkg["status"], "unsigned", "{pkg}");
     assert!(reasons(&pkg).contains("web-flow"), "{pkg}");
 }
+
+/// Real `composer install` through the plugin, with `PGP_PKG_GIT=1` and a
+/// minimum: the dist zip is `git archive` of the signed tag, as GitHub makes
+/// it; no detached signature exists anywhere.
+#[test]
+fn composer_installs_a_release_whose_tag_is_signed_and_refuses_another_dist() {
+    let env = Env::new();
+    if !require_program("composer") {
+        return;
+    }
+    let Some(author) = Author::new(&env, &["alice.sec.asc"]) else {
+        return;
+    };
+    let commit = author.git(&["rev-parse", "HEAD"]);
+    author.tag("v1.0.0", Tag::Signed(ALICE));
+    let url = author.publish();
+    env.import(&["alice.sec.asc"]);
+    std::fs::create_dir_all(env.path("repo")).unwrap();
+    let zip = env.path("repo/acme-widget-v1.0.0.zip");
+    author.git(&[
+        "archive",
+        "--format=zip",
+        "--prefix=acme-widget-0123abc/",
+        "-o",
+        zip.to_str().unwrap(),
+        "v1.0.0",
+    ]);
+    let packages = serde_json::json!({"packages": {"acme/widget": {"v1.0.0": {
+        "name": "acme/widget", "version": "v1.0.0", "type": "library",
+        "dist": {"type": "zip", "url": format!("file://{}", zip.display()), "reference": commit},
+        "source": {"type": "git", "url": url, "reference": commit}}}}});
+    std::fs::write(env.path("repo/packages.json"), packages.to_string()).unwrap();
+    let plugin = Path::new(env!("CARGO_MANIFEST_DIR")).join("integrations/composer");
+    let manifest = serde_json::json!({
+        "name": "test/project",
+        "require": {"acme/widget": "v1.0.0", "pgp-pkg/composer-plugin": "*@dev"},
+        "repositories": [
+            {"packagist.org": false},
+            {"type": "composer", "url": format!("file://{}", env.path("repo").display())},
+            {"type": "path", "url": plugin.display().to_string(), "options": {"symlink": false}}
+        ],
+        "config": {"allow-plugins": {"pgp-pkg/composer-plugin": true}}
+    });
+    std::fs::create_dir_all(env.path("project")).unwrap();
+    std::fs::write(env.path("project/composer.json"), manifest.to_string()).unwrap();
+    // The plugin itself is a path package with no tag to check: allowed unsigned.
+    std::fs::write(
+        env.path("project/pgp-pkg.toml"),
+        "allow_unsigned = [\"composer/pgp-pkg/composer-plugin\"]\n",
+    )
+    .unwrap();
+    let install = || {
+        let out = Command::new("composer")
+            .current_dir(env.path("project"))
+            .args(["install", "--no-interaction", "--no-progress"])
+            .env("PGP_PKG_BIN", assert_cmd::cargo::cargo_bin("pgp-pkg"))
+            .env("PGP_PKG_HOME", env.home())
+            .env("PGP_PKG_GIT", "1")
+            .env("PGP_PKG_MIN_TRUST", "full")
+            .env_remove("PGP_PKG_SIGNATURES")
+            .env("COMPOSER_HOME", env.path("composer-home"))
+            .env("COMPOSER_CACHE_DIR", env.path("composer-cache"))
+            .env("COMPOSER_ALLOW_SUPERUSER", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, text) = install();
+    assert!(ok, "{text}");
+    assert!(env
+        .path("project/vendor/acme/widget/src/Widget.php")
+        .is_file());
+    let (code, pkg, stderr) = verify_git(
+        &env,
+        &env.path("project/composer.lock"),
+        &["--min-trust", "full"],
+    );
+    assert_eq!(code, 0, "verify-tree agrees with the hook: {pkg}\n{stderr}");
+
+    // A mirror serves a dist that is not the tagged tree: nothing is installed.
+    std::fs::remove_dir_all(env.path("project/vendor")).unwrap();
+    std::fs::remove_dir_all(env.path("composer-cache")).unwrap();
+    let other = env.path("other");
+    author.export_into("v1.0.0", &other);
+    std::fs::write(other.join("src/Widget.php"), "<?php\nevil();\n").unwrap();
+    std::fs::remove_file(&zip).unwrap();
+    let files = vendor_like_files(&other);
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    write_zip(&zip, &refs);
+    let (ok, text) = install();
+    assert!(!ok, "{text}");
+    assert!(text.contains("files changed: src/Widget.php"), "{text}");
+    assert!(!env
+        .path("project/vendor/acme/widget/src/Widget.php")
+        .exists());
+}
+
+/// Every file under `dir` as (relative path, text).
+fn vendor_like_files(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
