@@ -35,7 +35,9 @@ impl Author {
         let author = Author {
             gpg,
             work: env.path("upstream-work"),
-            bare: env.path("upstream.git"),
+            // Inside the project: a file:// repository named by a lockfile
+            // is read only there (the policy file's [sources] may name any).
+            bare: env.path("project/upstream.git"),
         };
         for k in keys {
             author.gpg_ok(&["--import", testkey(k).to_str().unwrap()]);
@@ -139,6 +141,7 @@ impl Author {
             std::fs::remove_dir_all(&self.bare).unwrap();
         }
         let parent = self.bare.parent().unwrap();
+        std::fs::create_dir_all(parent).unwrap();
         self.git_in(
             parent,
             &[
@@ -258,7 +261,8 @@ fn every_change_to_the_installed_files_fails_and_is_named() {
         return;
     };
     let vendor = env.path("project/vendor/acme/widget");
-    let cases: [(&str, Box<dyn Fn()>, Box<dyn Fn()>); 3] = [
+    type Step<'a> = Box<dyn Fn() + 'a>;
+    let cases: [(&str, Step, Step); 3] = [
         (
             "files changed: src/Widget.php",
             Box::new(|| std::fs::write(vendor.join("src/Widget.php"), "<?php\nevil();\n").unwrap()),
@@ -444,13 +448,17 @@ fn an_unreachable_repository_is_exit_2_not_unsigned() {
     if !require_program("git") {
         return;
     }
-    let missing = format!("file://{}", env.path("no-such-repo.git").display());
+    std::fs::create_dir_all(env.path("project/not-a-repo.git")).unwrap();
+    let missing = format!("file://{}", env.path("project/not-a-repo.git").display());
     let lock = composer_project(&env, &missing, "v1.0.0", &"0".repeat(40));
     std::fs::create_dir_all(env.path("project/vendor/acme/widget")).unwrap();
     std::fs::write(env.path("project/vendor/acme/widget/a.php"), "<?php\n").unwrap();
     let (code, pkg, _) = verify_git(&env, &lock, &[]);
     assert_eq!(code, 2, "{pkg}");
-    assert!(reasons(&pkg).contains("no-such-repo.git"), "{pkg}");
+    assert!(
+        reasons(&pkg).contains("cannot fetch the release tag from file://"),
+        "{pkg}"
+    );
     // https:// goes through gix's HTTP client: a refused connection is a
     // reason and exit 2 (and its TLS set-up does not panic).
     let lock = composer_project(&env, "https://127.0.0.1:9/acme/widget.git", "v1.0.0", "");
@@ -468,6 +476,34 @@ fn an_unreachable_repository_is_exit_2_not_unsigned() {
         reasons(&pkg).contains("only from https:// and file://"),
         "{pkg}"
     );
+}
+
+#[test]
+fn a_local_repository_outside_the_project_is_read_only_when_the_policy_names_it() {
+    let env = Env::new();
+    let Some((author, lock, _)) = released(&env, Tag::Signed(ALICE)) else {
+        return;
+    };
+    let elsewhere = env.path("elsewhere.git");
+    std::fs::rename(&author.bare, &elsewhere).unwrap();
+    let url = format!("file://{}", elsewhere.display());
+    let text = std::fs::read_to_string(&lock)
+        .unwrap()
+        .replace(&format!("file://{}", author.bare.display()), &url);
+    std::fs::write(&lock, text).unwrap();
+    let (code, pkg, _) = verify_git(&env, &lock, &[]);
+    assert_eq!(
+        code, 2,
+        "a lockfile may not point outside the project: {pkg}"
+    );
+    assert!(reasons(&pkg).contains("outside the project"), "{pkg}");
+    std::fs::write(
+        env.path("project/pgp-pkg.toml"),
+        format!("[sources]\n\"composer/acme/widget\" = \"{url}\"\n"),
+    )
+    .unwrap();
+    let (code, pkg, _) = verify_git(&env, &lock, &["--min-trust", "full"]);
+    assert_eq!(code, 0, "the user's own policy may: {pkg}");
 }
 
 #[test]

@@ -16,6 +16,7 @@ use crate::keys::home::Home;
 use crate::model::{Ecosystem, PackageId};
 use crate::net::Http;
 use crate::package::{extract_composer_zip, read_package, IdentityHints, Limits};
+use crate::project::installed::ProjectLayout;
 use crate::project::policy_file::ProjectPolicy;
 use crate::signatures::sources::SignatureSources;
 use crate::signatures::verify::Verifier;
@@ -134,7 +135,8 @@ fn composer(home: &Home, http: &Http, pkg: &ComposerPackage, run: &Run) -> Resul
     let sources = SignatureSources::new(&[], &rules.signature_sources(&project), http)?
         .with_project(&project);
     let git = if run.git || rules.git {
-        let upstream = upstream::upstream_of(&id, pkg.upstream.as_ref(), &rules, None);
+        let layout = ProjectLayout::of(&project, Ecosystem::Composer)?;
+        let upstream = upstream::upstream_of(&id, pkg.upstream.as_ref(), &rules, &layout, None);
         let repos = Repos::new(&home.cache_dir(), http.is_offline());
         upstream::examine(&repos, upstream, &read.checksum_file, &limits)
     } else {

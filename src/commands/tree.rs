@@ -195,6 +195,7 @@ fn read_lockfile(
                                 &pkg.id,
                                 pkg.upstream.as_ref(),
                                 rules,
+                                &layout,
                                 tree.as_deref(),
                             )
                         }),

@@ -10,6 +10,7 @@ use crate::git::{self, Finding, GitSignature, Repos};
 use crate::lockfile::Upstream;
 use crate::model::{Ecosystem, PackageId};
 use crate::package::Limits;
+use crate::project::installed::ProjectLayout;
 use crate::project::policy_file::{package_key, ProjectPolicy};
 
 /// What `--git` found for one package.
@@ -60,10 +61,16 @@ impl GitStep {
 /// Where a package's release is upstream (SPEC §8): the policy file's
 /// `[sources]`, else the lockfile's git source, else, for Hex, the first
 /// GitHub/GitLab/Codeberg/Source link of the installed package's metadata.
+///
+/// Only the user's own `[sources]` may name any local repository; a
+/// `file://` URL from the lockfile, the package manager or a package's
+/// metadata is read only inside the project, as a local `dist.url` is
+/// (docs/git-evidence.md).
 pub(super) fn upstream_of(
     id: &PackageId,
     locked: Option<&Upstream>,
     rules: &ProjectPolicy,
+    layout: &ProjectLayout,
     installed_tree: Option<&Path>,
 ) -> Result<Option<Upstream>, String> {
     if let Some(url) = rules.sources.get(&package_key(id)) {
@@ -72,6 +79,27 @@ pub(super) fn upstream_of(
             commit: locked.and_then(|l| l.commit.clone()),
         }));
     }
+    let found = from_package(id, locked, installed_tree)?;
+    if let Some(path) = found.as_ref().and_then(|u| u.url.strip_prefix("file://")) {
+        // A path that does not exist reads nothing (the cache may still
+        // answer for it, offline); one that does must be inside.
+        if Path::new(path).exists() && !layout.contains(Path::new(path)) {
+            return Err(format!(
+                "the repository {} lies outside the project; only [sources] in pgp-pkg.toml \
+                 may name a local repository there",
+                found.as_ref().map_or("", |u| u.url.as_str())
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// The repository the lockfile or the package itself names.
+fn from_package(
+    id: &PackageId,
+    locked: Option<&Upstream>,
+    installed_tree: Option<&Path>,
+) -> Result<Option<Upstream>, String> {
     if let Some(locked) = locked {
         return Ok(Some(locked.clone()));
     }

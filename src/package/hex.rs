@@ -348,3 +348,29 @@ impl io::Write for HashWriter<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::metadata_source;
+
+    #[test]
+    fn the_source_link_is_found_by_its_label() {
+        let meta = br#"{<<"name">>,<<"foo">>}.
+{<<"links">>,[{<<"Docs">>,<<"https://hexdocs.pm/foo">>},{<<"GitHub">>,<<"https://github.com/acme/foo">>}]}.
+"#;
+        assert_eq!(
+            metadata_source(meta).unwrap().as_deref(),
+            Some("https://github.com/acme/foo")
+        );
+        let codeberg = br#"{<<"links">>,[{<<"source">>,<<"https://example.org/s">>},{<<"Codeberg">>,<<"https://codeberg.org/a/foo">>}]}."#;
+        assert_eq!(
+            metadata_source(codeberg).unwrap().as_deref(),
+            Some("https://codeberg.org/a/foo"),
+            "GitHub, GitLab, Codeberg, then Source"
+        );
+        assert_eq!(
+            metadata_source(b"{<<\"name\">>,<<\"foo\">>}.").unwrap(),
+            None
+        );
+    }
+}

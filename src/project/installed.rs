@@ -74,9 +74,10 @@ impl ProjectLayout {
     }
 
     /// Whether `path` lies inside the project folder: a lockfile's local
-    /// `dist.url` is read only then. Decided on the names first, so that a
-    /// path outside is never even looked at; then with links resolved.
-    fn contains(&self, path: &Path) -> bool {
+    /// `dist.url` (or `file://` source repository) is read only then. Decided
+    /// on the names first, so that a path outside is never even looked at;
+    /// then with links resolved.
+    pub(crate) fn contains(&self, path: &Path) -> bool {
         use std::path::Component;
         let (Ok(dir), Ok(path)) = (std::path::absolute(&self.dir), std::path::absolute(path))
         else {
