@@ -126,6 +126,12 @@ impl Author {
         self.git(&["rev-parse", "HEAD"])
     }
 
+    /// An empty commit on top (the same tree); its id.
+    fn commit_empty(&self, message: &str) -> String {
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
     /// `git tag -s` by `key`, or an annotated unsigned tag, or (lightweight) a plain one.
     fn tag(&self, name: &str, how: Tag) {
         match how {
@@ -751,4 +757,59 @@ fn vendor_like_files(dir: &Path) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[test]
+fn a_cached_dist_must_say_it_was_made_from_the_tagged_commit() {
+    let env = Env::new();
+    let Some((author, lock, _)) = released(&env, Tag::Signed(ALICE)) else {
+        return;
+    };
+    // Composer's cache entry for the lockfile's dist URL.
+    let url = "https://codeload.example.invalid/acme/widget/zip/0123";
+    let cache = env.path("composer-cache");
+    let entry = cache
+        .join("files/acme/widget")
+        .join(format!("{}.zip", sha1_hex(url)));
+    std::fs::create_dir_all(entry.parent().unwrap()).unwrap();
+    let archive = |rev: &str| {
+        author.git(&[
+            "archive",
+            "--format=zip",
+            "--prefix=acme-widget/",
+            "-o",
+            entry.to_str().unwrap(),
+            rev,
+        ])
+    };
+    let run = || {
+        let out = env.run_with(
+            &["verify-tree", lock.to_str().unwrap(), "--git", "--json"],
+            &[("COMPOSER_CACHE_DIR", cache.to_str().unwrap())],
+        );
+        (out.code, out.stdout)
+    };
+    archive("v1.0.0");
+    let (code, stdout) = run();
+    assert_eq!(code, 0, "the dist GitHub would make: {stdout}");
+    // Same files, but git archive of another commit (an empty one on top).
+    let other = author.commit_empty("same tree, another commit");
+    archive(&other);
+    let (code, stdout) = run();
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains(&format!("made it from commit {other}")),
+        "{stdout}"
+    );
+}
+
+fn sha1_hex(text: &str) -> String {
+    use sequoia_openpgp::types::HashAlgorithm;
+    let mut ctx = HashAlgorithm::SHA1.context().unwrap().for_digest();
+    ctx.update(text.as_bytes());
+    ctx.into_digest()
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -138,7 +138,13 @@ fn composer(home: &Home, http: &Http, pkg: &ComposerPackage, run: &Run) -> Resul
         let layout = ProjectLayout::of(&project, Ecosystem::Composer)?;
         let upstream = upstream::upstream_of(&id, pkg.upstream.as_ref(), &rules, &layout, None);
         let repos = Repos::new(&home.cache_dir(), http.is_offline());
-        upstream::examine(&repos, upstream, &read.checksum_file, &limits)
+        upstream::examine(
+            &repos,
+            upstream,
+            &read.checksum_file,
+            read.made_from_commit.as_deref(),
+            &limits,
+        )
     } else {
         GitStep::Off
     };

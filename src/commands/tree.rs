@@ -61,6 +61,8 @@ struct ToCheck<F> {
     upstream: Option<Result<Option<Upstream>, String>>,
     /// What the upstream repository said, once asked.
     git: GitStep,
+    /// The commit the cached dist says it was made from.
+    archive_commit: Option<String>,
 }
 
 pub(super) fn verify_tree(
@@ -181,8 +183,9 @@ fn read_lockfile(
                     Ok(Located::Found {
                         checksum_file,
                         problems,
-                        ..
+                        archive_commit,
                     }) => Step::Check(Box::new(ToCheck {
+                        archive_commit,
                         id: pkg.id.clone(),
                         // Looked up below, with the network's own parallelism.
                         found: (),
@@ -224,10 +227,17 @@ fn read_lockfile(
                         upstream,
                         found: (),
                         git: _,
+                        archive_commit,
                     } = *c;
                     let git = match upstream {
                         None => GitStep::Off,
-                        Some(u) => upstream::examine(&cx.repos, u, &checksum_file, &cx.limits),
+                        Some(u) => upstream::examine(
+                            &cx.repos,
+                            u,
+                            &checksum_file,
+                            archive_commit.as_deref(),
+                            &cx.limits,
+                        ),
                     };
                     Ok(Step::Check(Box::new(ToCheck {
                         found: sources.find(&id)?,
@@ -237,6 +247,7 @@ fn read_lockfile(
                         policy,
                         upstream: None,
                         git,
+                        archive_commit,
                     })))
                 }
             })

@@ -120,10 +120,13 @@ fn from_package(
 }
 
 /// Reads the release of `checksum_file` upstream, when `--git` is on.
+/// `archive_commit` is the commit its dist archive says it was made from
+/// (the zip comment `git archive` writes): it must be the tag's.
 pub(super) fn examine(
     repos: &Repos,
     upstream: Result<Option<Upstream>, String>,
     checksum_file: &ChecksumFile,
+    archive_commit: Option<&str>,
     limits: &Limits,
 ) -> GitStep {
     let upstream = match upstream {
@@ -139,7 +142,18 @@ pub(super) fn examine(
     };
     match git::examine(repos, &upstream, checksum_file, limits) {
         Ok(finding) if finding.tag.is_none() => GitStep::Silent(finding.notes),
-        Ok(finding) => GitStep::Found(finding),
+        Ok(mut finding) => {
+            if let (Some(made), Some(tagged)) = (archive_commit, finding.commit.as_deref()) {
+                if !made.eq_ignore_ascii_case(tagged) {
+                    finding.problems.push(format!(
+                        "git: the dist archive says git archive made it from commit {made}, but \
+                         {} is commit {tagged}",
+                        finding.describe()
+                    ));
+                }
+            }
+            GitStep::Found(finding)
+        }
         Err(e) => GitStep::Failed(format!("git: {e:#}")),
     }
 }

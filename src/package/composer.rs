@@ -50,7 +50,8 @@ fn read_into(
 ) -> Result<ReadPackage> {
     let file = File::open(path)?;
     let mut composer_json: Option<Vec<u8>> = None;
-    let entries = read_members(file, limits, dest, &mut composer_json)
+    let mut comment = Vec::new();
+    let entries = read_members(file, limits, dest, &mut composer_json, &mut comment)
         .map_err(|e| e.context(Refused("refusing the zip archive".into())))?;
     let (stated_name, stated_version) = match &composer_json {
         Some(bytes) => composer_json_identity(bytes)?,
@@ -63,7 +64,18 @@ fn read_into(
         stated_version,
         "composer.json",
     )?;
-    Ok(ReadPackage::from_contents(package, entries))
+    Ok(ReadPackage {
+        made_from_commit: commit_id(&comment),
+        ..ReadPackage::from_contents(package, entries)
+    })
+}
+
+/// A comment that is exactly an object id (40 or 64 hex digits), as `git
+/// archive` writes it.
+fn commit_id(comment: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(comment).ok()?;
+    ((text.len() == 40 || text.len() == 64) && text.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| text.to_ascii_lowercase())
 }
 
 /// Every member, hashed (and written below `dest`); what the archive holds
@@ -73,8 +85,10 @@ fn read_members(
     limits: &Limits,
     dest: Option<&Path>,
     composer_json: &mut Option<Vec<u8>>,
+    comment: &mut Vec<u8>,
 ) -> Result<std::collections::BTreeMap<String, crate::checksum_file::Entry>> {
     let zip = ZipLayout::read(file, limits.max_entries)?;
+    comment.clone_from(&zip.comment);
     let names: Vec<&str> = zip.members.iter().map(|m| m.name.as_str()).collect();
     let prefix = single_top_level_folder(&names)?;
 

@@ -109,6 +109,7 @@ pub(crate) fn read(path: &Path, hints: &IdentityHints, limits: &Limits) -> Resul
     Ok(ReadPackage {
         checksum_file,
         integrity_errors,
+        made_from_commit: None,
     })
 }
 

@@ -77,6 +77,10 @@ pub struct ReadPackage {
     /// Integrity failures found in the package itself, before any signature
     /// is consulted (a Hex tarball whose `CHECKSUM` member does not match).
     pub integrity_errors: Vec<String>,
+    /// The commit a Composer dist says it was made from: `git archive`
+    /// (and so GitHub's and GitLab's dist zips) writes its id as the zip
+    /// comment. A claim, checked against the release tag with `--git`.
+    pub made_from_commit: Option<String>,
 }
 
 impl ReadPackage {
@@ -92,6 +96,7 @@ impl ReadPackage {
                 entries,
             },
             integrity_errors: Vec::new(),
+            made_from_commit: None,
         }
     }
 }

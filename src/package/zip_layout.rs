@@ -92,6 +92,8 @@ impl Member {
 pub(crate) struct ZipLayout {
     file: File,
     pub(crate) members: Vec<Member>,
+    /// The end record's comment (`git archive` writes the commit id there).
+    pub(crate) comment: Vec<u8>,
 }
 
 impl ZipLayout {
@@ -133,7 +135,11 @@ impl ZipLayout {
             end.cd_offset.saturating_sub(next_local)
         );
         check_unique_names(&members)?;
-        Ok(ZipLayout { file, members })
+        Ok(ZipLayout {
+            file,
+            members,
+            comment: end.comment,
+        })
     }
 
     /// The member's contents, decompressed and checked as they are read: an
@@ -227,6 +233,7 @@ struct End {
     entries: u64,
     cd_offset: u64,
     cd_size: u64,
+    comment: Vec<u8>,
 }
 
 fn find_end(file: &mut File, len: u64) -> Result<End> {
@@ -297,6 +304,7 @@ fn find_end(file: &mut File, len: u64) -> Result<End> {
             entries: le64(&z[32..]),
             cd_size: le64(&z[40..]),
             cd_offset: le64(&z[48..]),
+            comment: comment.to_vec(),
         };
         // Each classic field either defers to zip64 or says the same thing.
         let agree =
@@ -325,6 +333,7 @@ fn find_end(file: &mut File, len: u64) -> Result<End> {
             entries,
             cd_offset,
             cd_size,
+            comment: comment.to_vec(),
         }
     };
 

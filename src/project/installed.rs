@@ -123,6 +123,9 @@ pub(crate) enum Located {
     Found {
         checksum_file: ChecksumFile,
         problems: Vec<String>,
+        /// The commit the cached Composer dist says it was made from (its
+        /// zip comment), for `--git`.
+        archive_commit: Option<String>,
     },
     /// Nothing on disk: not installed, not cached.
     Missing(String),
@@ -194,9 +197,11 @@ pub(crate) fn what_runs(
         }
         Source::Composer { .. } => {
             let tree = project.vendor.join(&pkg.id.name);
+            let mut archive_commit = None;
             let from_archive = match composer_archive(project, pkg, caches) {
                 Some(path) => {
                     let read = read_package(&path, &hints, limits)?;
+                    archive_commit = read.made_from_commit;
                     Some((path, read.checksum_file))
                 }
                 None => None,
@@ -206,7 +211,15 @@ pub(crate) fn what_runs(
             } else {
                 None
             };
-            finish(from_archive, from_tree, Vec::new(), "vendor", pkg)
+            let mut located = finish(from_archive, from_tree, Vec::new(), "vendor", pkg)?;
+            if let Located::Found {
+                archive_commit: found,
+                ..
+            } = &mut located
+            {
+                *found = archive_commit;
+            }
+            Ok(located)
         }
         Source::Unverifiable { reason } => Ok(Located::Missing(reason.clone())),
     }
@@ -244,6 +257,7 @@ fn finish(
     Ok(Located::Found {
         checksum_file,
         problems,
+        archive_commit: None,
     })
 }
 
