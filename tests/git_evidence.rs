@@ -813,3 +813,68 @@ fn sha1_hex(text: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// `composer install --prefer-source`: the installed tree is a clone, checked
+/// out at the locked commit; its HEAD, its tag and its files are checked.
+#[test]
+fn a_source_install_is_verified_as_a_checkout() {
+    let env = Env::new();
+    let Some((author, _, commit)) = released(&env, Tag::Signed(ALICE)) else {
+        return;
+    };
+    let url = format!("file://{}", author.bare.display());
+    let vendor = env.path("project/vendor/acme/widget");
+    std::fs::remove_dir_all(&vendor).unwrap();
+    let project = env.path("project");
+    author.git_in(
+        &project,
+        &["clone", "-q", "--no-checkout", &url, "vendor/acme/widget"],
+    );
+    author.git_in(&vendor, &["checkout", "-q", &commit]);
+    // A source-only lock entry, as for a package without dist archives.
+    let lock = serde_json::json!({"packages": [{
+        "name": "acme/widget", "version": "v1.0.0",
+        "source": {"type": "git", "url": url, "reference": commit}}]});
+    let lock_path = project.join("composer.lock");
+    std::fs::write(&lock_path, lock.to_string()).unwrap();
+    let out = env.run(&["verify-tree", lock_path.to_str().unwrap(), "--json"]);
+    assert!(
+        out.stdout.contains("\"unverifiable\""),
+        "without --git: {}",
+        out.stdout
+    );
+
+    let (code, pkg, stderr) = verify_git(&env, &lock_path, &["--min-trust", "full"]);
+    assert_eq!(code, 0, "{pkg}\n{stderr}");
+    assert_eq!(pkg["signers"][0]["kind"], "git-tag");
+
+    // The checkout holds every file of the commit, tests/ too (no export-ignore).
+    assert!(vendor.join("tests/WidgetTest.php").is_file());
+    std::fs::write(vendor.join("src/Widget.php"), "<?php\nevil();\n").unwrap();
+    let (code, pkg, _) = verify_git(&env, &lock_path, &[]);
+    assert_eq!(code, 1, "{pkg}");
+    assert!(
+        reasons(&pkg).contains("files changed: src/Widget.php"),
+        "{pkg}"
+    );
+    author.git_in(&vendor, &["checkout", "-q", "--", "src/Widget.php"]);
+
+    // HEAD elsewhere than the tag.
+    author.git_in(
+        &vendor,
+        &[
+            "-c",
+            "user.name=x",
+            "-c",
+            "user.email=x@x",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "local",
+        ],
+    );
+    let (code, pkg, _) = verify_git(&env, &lock_path, &[]);
+    assert_eq!(code, 1, "{pkg}");
+    assert!(reasons(&pkg).contains("the checkout"), "{pkg}");
+}

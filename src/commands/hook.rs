@@ -141,8 +141,11 @@ fn composer(home: &Home, http: &Http, pkg: &ComposerPackage, run: &Run) -> Resul
         upstream::examine(
             &repos,
             upstream,
-            &read.checksum_file,
-            read.made_from_commit.as_deref(),
+            &upstream::WhatRuns {
+                checksum_file: &read.checksum_file,
+                archive_commit: read.made_from_commit.as_deref(),
+                checkout: None,
+            },
             &limits,
         )
     } else {

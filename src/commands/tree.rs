@@ -7,13 +7,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 
-use super::upstream::{self, GitStep};
+use super::upstream::{self, GitStep, WhatRuns};
 use super::{fetching, Run, Verdict};
 use crate::checksum_file::ChecksumFile;
 use crate::git::Repos;
 use crate::keys::home::Home;
 use crate::lockfile::{LockedPackage, Lockfile, Source, Upstream};
-use crate::model::PackageId;
+use crate::model::{Ecosystem, PackageId};
 use crate::net::Http;
 use crate::package::Limits;
 use crate::project::installed::{what_runs, Caches, Located, ProjectLayout};
@@ -63,6 +63,8 @@ struct ToCheck<F> {
     git: GitStep,
     /// The commit the cached dist says it was made from.
     archive_commit: Option<String>,
+    /// The installed tree, when it is a git checkout.
+    checkout: Option<PathBuf>,
 }
 
 pub(super) fn verify_tree(
@@ -174,9 +176,15 @@ fn read_lockfile(
         .par_iter()
         .map(|pkg| -> Result<Step<()>> {
             let policy = rules.for_package(&pkg.id, cx.min_trust);
+            // With --git, a source install (a git checkout in vendor/) can be checked.
+            let checkout = git_on
+                && pkg.id.ecosystem == Ecosystem::Composer
+                && layout.vendor.join(&pkg.id.name).join(".git").exists();
             let step = match &pkg.source {
-                Source::Unverifiable { reason } => Step::Done(unverifiable(pkg, reason, &policy)),
-                _ => match what_runs(&layout, pkg, &cx.caches, &cx.limits) {
+                Source::Unverifiable { reason } if !checkout => {
+                    Step::Done(unverifiable(pkg, reason, &policy))
+                }
+                _ => match what_runs(&layout, pkg, &cx.caches, &cx.limits, git_on) {
                     // What is on disk cannot even be read safely: that package fails.
                     Err(e) => Step::Done(unreadable(pkg, &e)),
                     Ok(Located::Missing(why)) => Step::Done(missing(pkg, &why)),
@@ -184,8 +192,10 @@ fn read_lockfile(
                         checksum_file,
                         problems,
                         archive_commit,
+                        checkout,
                     }) => Step::Check(Box::new(ToCheck {
                         archive_commit,
+                        checkout,
                         id: pkg.id.clone(),
                         // Looked up below, with the network's own parallelism.
                         found: (),
@@ -228,14 +238,18 @@ fn read_lockfile(
                         found: (),
                         git: _,
                         archive_commit,
+                        checkout,
                     } = *c;
                     let git = match upstream {
                         None => GitStep::Off,
                         Some(u) => upstream::examine(
                             &cx.repos,
                             u,
-                            &checksum_file,
-                            archive_commit.as_deref(),
+                            &WhatRuns {
+                                checksum_file: &checksum_file,
+                                archive_commit: archive_commit.as_deref(),
+                                checkout: checkout.as_deref(),
+                            },
                             &cx.limits,
                         ),
                     };
@@ -248,6 +262,7 @@ fn read_lockfile(
                         upstream: None,
                         git,
                         archive_commit,
+                        checkout,
                     })))
                 }
             })

@@ -119,16 +119,24 @@ fn from_package(
         .map_err(|e| format!("{}: {e:#}", metadata.display()))
 }
 
-/// Reads the release of `checksum_file` upstream, when `--git` is on.
-/// `archive_commit` is the commit its dist archive says it was made from
-/// (the zip comment `git archive` writes): it must be the tag's.
+/// What is installed, as `--git` compares it.
+pub(super) struct WhatRuns<'a> {
+    pub(super) checksum_file: &'a ChecksumFile,
+    /// The commit its dist archive says it was made from (the zip comment
+    /// `git archive` writes): it must be the tag's.
+    pub(super) archive_commit: Option<&'a str>,
+    /// The installed tree, when it is a git checkout.
+    pub(super) checkout: Option<&'a Path>,
+}
+
+/// Reads the release of what is installed upstream, when `--git` is on.
 pub(super) fn examine(
     repos: &Repos,
     upstream: Result<Option<Upstream>, String>,
-    checksum_file: &ChecksumFile,
-    archive_commit: Option<&str>,
+    installed: &WhatRuns,
     limits: &Limits,
 ) -> GitStep {
+    let (checksum_file, archive_commit) = (installed.checksum_file, installed.archive_commit);
     let upstream = match upstream {
         Ok(Some(u)) => u,
         Ok(None) => {
@@ -140,7 +148,11 @@ pub(super) fn examine(
         }
         Err(why) => return GitStep::Failed(format!("git: {why}")),
     };
-    match git::examine(repos, &upstream, checksum_file, limits) {
+    let finding = match installed.checkout {
+        Some(dir) => git::examine_checkout(repos, &upstream, dir, checksum_file, limits),
+        None => git::examine(repos, &upstream, checksum_file, limits),
+    };
+    match finding {
         Ok(finding) if finding.tag.is_none() => GitStep::Silent(finding.notes),
         Ok(mut finding) => {
             if let (Some(made), Some(tagged)) = (archive_commit, finding.commit.as_deref()) {

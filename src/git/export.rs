@@ -86,6 +86,45 @@ pub(crate) enum Exported {
     Unexpandable(String),
 }
 
+/// Every file of `tree`, as a checkout of it holds them (no filters: the
+/// repositories pgp-pkg opens have no git configuration of their own).
+pub(crate) fn checkout(
+    repo: &gix::Repository,
+    tree: gix::ObjectId,
+    limits: &Limits,
+) -> Result<BTreeMap<String, Entry>> {
+    let tree = repo
+        .find_tree(tree)
+        .context("cannot read the commit's tree")?;
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    tree.traverse()
+        .breadthfirst(&mut recorder)
+        .context("cannot read the commit's tree")?;
+    let mut collector = ContentCollector::new(limits);
+    for entry in recorder.records {
+        // Folders come with their files; submodules are not part of a checkout's files.
+        if !(entry.mode.is_blob() || entry.mode.is_link()) {
+            continue;
+        }
+        let path = entry
+            .filepath
+            .to_str()
+            .map_err(|_| anyhow::anyhow!("a file name in the tree is not UTF-8"))?;
+        let object = repo
+            .find_object(entry.oid)
+            .with_context(|| format!("cannot read {path} from the tree"))?;
+        if entry.mode.is_link() {
+            let target = std::str::from_utf8(&object.data).map_err(|_| {
+                anyhow::anyhow!("the symlink {path} has a target that is not UTF-8")
+            })?;
+            collector.add_symlink(path, target)?;
+        } else {
+            collector.add_file(path, &mut &object.data[..])?;
+        }
+    }
+    collector.finish()
+}
+
 /// How the file at `path` in `tree` compares with `installed`.
 pub(crate) enum AtPath {
     Same,

@@ -136,7 +136,14 @@ fn init(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn first_tag(repo: &gix::Repository, tags: &[String]) -> Option<String> {
+/// Opens an installed tree that is a git checkout, isolated as the cache is.
+pub(super) fn open_checkout(dir: &Path) -> Result<gix::Repository> {
+    gix::open_opts(dir, gix::open::Options::isolated())
+        .with_context(|| format!("cannot open the git checkout {}", dir.display()))
+}
+
+/// The first of `tags` that `repo` has.
+pub(super) fn first_tag(repo: &gix::Repository, tags: &[String]) -> Option<String> {
     tags.iter()
         .find(|t| {
             repo.try_find_reference(format!("refs/tags/{t}").as_str())

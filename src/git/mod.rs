@@ -11,7 +11,7 @@ mod fetch;
 mod release;
 
 pub(crate) use fetch::Repos;
-pub(crate) use release::examine;
+pub(crate) use release::{examine, examine_checkout};
 
 pub(crate) use crate::lockfile::Upstream;
 

@@ -3,6 +3,7 @@
 //! (SPEC §8, docs/git-evidence.md).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use gix::objs::signature::Format;
@@ -21,6 +22,18 @@ const NAMED_PATHS: usize = 10;
 /// not the author: it is never counted as the author's.
 const GITHUB_WEB_FLOW: &[&str] = &["4AEE18F83AFDEB23", "B5690EEEBB952194"];
 
+/// How the installed files are compared with the release commit's tree.
+#[derive(Clone, Copy)]
+enum Content<'a> {
+    /// As `git archive` exports the tree (Composer dists).
+    Archive,
+    /// Each package file against the file at its path (Hex).
+    PackageFiles,
+    /// A checkout of the whole tree, whose HEAD is this commit (`composer
+    /// install --prefer-source`).
+    Checkout { head: &'a str, dir: &'a Path },
+}
+
 /// Reads the release of `installed` at `upstream`: fetched into the cache
 /// if its tag is not there yet. An error means the repository could not be
 /// reached or read (exit 2, never "unsigned").
@@ -32,6 +45,58 @@ pub(crate) fn examine(
 ) -> Result<Finding> {
     let tags = tag_candidates(&installed.package.version);
     let (repo, tag) = repos.with_tag(&upstream.url, &tags)?;
+    let content = match installed.package.ecosystem {
+        Ecosystem::Composer => Content::Archive,
+        Ecosystem::Hex => Content::PackageFiles,
+    };
+    read_release(&repo, tag, upstream, installed, content, limits)
+}
+
+/// [`examine`] for an installed tree that is itself a git checkout: its
+/// HEAD must be the release tag's commit, and every file but `.git` that
+/// commit's. The checkout's own tag is used when it has one (its signature
+/// is checked all the same), else the upstream repository's.
+pub(crate) fn examine_checkout(
+    repos: &Repos,
+    upstream: &Upstream,
+    checkout: &Path,
+    installed: &ChecksumFile,
+    limits: &Limits,
+) -> Result<Finding> {
+    let tags = tag_candidates(&installed.package.version);
+    let local = super::fetch::open_checkout(checkout)?;
+    let head = local
+        .head_id()
+        .with_context(|| {
+            format!(
+                "cannot read the HEAD of the checkout {}",
+                checkout.display()
+            )
+        })?
+        .to_string();
+    let content = Content::Checkout {
+        head: &head,
+        dir: checkout,
+    };
+    match super::fetch::first_tag(&local, &tags) {
+        Some(tag) => read_release(&local, Some(tag), upstream, installed, content, limits),
+        None => {
+            let (repo, tag) = repos.with_tag(&upstream.url, &tags)?;
+            read_release(&repo, tag, upstream, installed, content, limits)
+        }
+    }
+}
+
+/// The tag, its commit, the signature and the comparison, in `repo`.
+fn read_release(
+    repo: &gix::Repository,
+    tag: Option<String>,
+    upstream: &Upstream,
+    installed: &ChecksumFile,
+    content: Content,
+    limits: &Limits,
+) -> Result<Finding> {
+    let tags = tag_candidates(&installed.package.version);
     let mut finding = Finding {
         url: upstream.url.clone(),
         tag: None,
@@ -115,9 +180,28 @@ pub(crate) fn examine(
 
     let tree_id = commit.tree_id().with_context(cannot)?.detach();
     let described = finding.describe();
-    match installed.package.ecosystem {
-        Ecosystem::Composer => {
-            match export::archive(&repo, tree_id, limits)
+    match content {
+        Content::Checkout { head, dir } => {
+            if head != commit_id {
+                finding.problems.push(format!(
+                    "git: the checkout {} is at commit {head}, but {described} is not",
+                    dir.display()
+                ));
+                return Ok(finding);
+            }
+            let files = export::checkout(repo, tree_id, limits)
+                .with_context(|| format!("cannot read {described}"))?;
+            let lines = compare_whole(&installed.entries, files);
+            if !lines.is_empty() {
+                finding.problems.push(format!(
+                    "git: the checkout {}'s files differ from {described}:",
+                    dir.display()
+                ));
+                finding.problems.extend(lines);
+            }
+        }
+        Content::Archive => {
+            match export::archive(repo, tree_id, limits)
                 .with_context(|| format!("cannot read {described}"))?
             {
                 Exported::Unexpandable(why) => finding
@@ -135,11 +219,11 @@ pub(crate) fn examine(
                 }
             }
         }
-        Ecosystem::Hex => {
+        Content::PackageFiles => {
             let tree = repo.find_tree(tree_id).with_context(cannot)?;
             let (mut changed, mut absent) = (Vec::new(), Vec::new());
             for (path, entry) in &installed.entries {
-                match export::compare(&repo, &tree, path, entry, limits)? {
+                match export::compare(repo, &tree, path, entry, limits)? {
                     AtPath::Same => {}
                     AtPath::Differs => changed.push(path.clone()),
                     AtPath::Absent => absent.push(path.clone()),

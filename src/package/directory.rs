@@ -17,6 +17,17 @@ use crate::model::Ecosystem;
 const HEX_INSTALL_FILES: &[&str] = &[".hex", "hex_metadata.config"];
 
 pub(crate) fn read(root: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
+    read_leaving_out(root, hints, limits, &[])
+}
+
+/// [`read`], leaving out these top-level names as well (a git checkout's
+/// `.git`, which `--git` checks as a repository instead).
+pub(crate) fn read_leaving_out(
+    root: &Path,
+    hints: &IdentityHints,
+    limits: &Limits,
+    also_ignored: &[&str],
+) -> Result<ReadPackage> {
     let hex_metadata = root.join("hex_metadata.config");
     let composer_json = root.join("composer.json");
     let ecosystem = match hints.ecosystem {
@@ -47,8 +58,9 @@ pub(crate) fn read(root: &Path, hints: &IdentityHints, limits: &Limits) -> Resul
     };
     let package = resolve_identity(ecosystem, hints, stated.0, stated.1, source)?;
 
+    let ignored: Vec<&str> = ignored.iter().chain(also_ignored).copied().collect();
     let mut collector = ContentCollector::new(limits);
-    walk(root, "", ignored, &mut collector)?;
+    walk(root, "", &ignored, &mut collector)?;
     Ok(ReadPackage::from_contents(package, collector.finish()?))
 }
 

@@ -122,6 +122,14 @@ pub fn read_package(path: &Path, hints: &IdentityHints, limits: &Limits) -> Resu
     read.with_context(|| format!("package {}", path.display()))
 }
 
+/// Reads an installed tree that is a git checkout (`composer install
+/// --prefer-source`): every file but the top-level `.git`, which `--git`
+/// checks as a repository (docs/git-evidence.md).
+pub fn read_checkout(path: &Path, hints: &IdentityHints, limits: &Limits) -> Result<ReadPackage> {
+    directory::read_leaving_out(path, hints, limits, &[".git"])
+        .with_context(|| format!("package {}", path.display()))
+}
+
 /// Reads a Composer dist zip and writes the files it hashed below `dest`
 /// (created here; it must not exist). The Composer gate installs these
 /// files, so what lands in `vendor/` is what was verified (docs/integrations.md).

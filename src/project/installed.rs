@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use crate::checksum_file::{ChecksumFile, HexChecksums};
 use crate::lockfile::{LockedPackage, Source};
 use crate::model::Ecosystem;
-use crate::package::{read_package, IdentityHints, Limits};
+use crate::package::{read_checkout, read_package, IdentityHints, Limits};
 
 /// Where package managers keep their caches (overridable for tests and CI).
 #[derive(Clone, Debug, Default)]
@@ -126,22 +126,39 @@ pub(crate) enum Located {
         /// The commit the cached Composer dist says it was made from (its
         /// zip comment), for `--git`.
         archive_commit: Option<String>,
+        /// With `--git`: the installed tree is a git checkout (`composer
+        /// install --prefer-source`), read without its `.git`.
+        checkout: Option<PathBuf>,
     },
     /// Nothing on disk: not installed, not cached.
     Missing(String),
 }
 
+/// `git`: `--git` is on, so an installed Composer tree that is a git
+/// checkout is read as one (its `.git` is checked as a repository).
 pub(crate) fn what_runs(
     project: &ProjectLayout,
     pkg: &LockedPackage,
     caches: &Caches,
     limits: &Limits,
+    git: bool,
 ) -> Result<Located> {
     let hints = IdentityHints {
         ecosystem: Some(pkg.id.ecosystem),
         name: Some(pkg.id.name.clone()),
         version: Some(pkg.id.version.clone()),
     };
+    if git && pkg.id.ecosystem == Ecosystem::Composer {
+        let tree = project.vendor.join(&pkg.id.name);
+        if tree.join(".git").exists() {
+            return Ok(Located::Found {
+                checksum_file: read_checkout(&tree, &hints, limits)?.checksum_file,
+                problems: Vec::new(),
+                archive_commit: None,
+                checkout: Some(tree),
+            });
+        }
+    }
     match &pkg.source {
         Source::Hex {
             app,
@@ -258,6 +275,7 @@ fn finish(
         checksum_file,
         problems,
         archive_commit: None,
+        checkout: None,
     })
 }
 
