@@ -878,3 +878,44 @@ fn a_source_install_is_verified_as_a_checkout() {
     assert_eq!(code, 1, "{pkg}");
     assert!(reasons(&pkg).contains("the checkout"), "{pkg}");
 }
+
+#[test]
+fn an_ssh_signed_tag_is_reported_but_not_checked() {
+    let env = Env::new();
+    if !require_program("ssh-keygen") {
+        return;
+    }
+    let Some(author) = Author::new(&env, &["alice.sec.asc"]) else {
+        return;
+    };
+    let key = env.path("ssh-key");
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let commit = author.git(&["rev-parse", "HEAD"]);
+    author.git(&[
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        &format!("user.signingkey={}", key.display()),
+        "tag",
+        "-s",
+        "-m",
+        "release",
+        "v1.0.0",
+    ]);
+    let url = author.publish();
+    author.export_into("v1.0.0", &env.path("project/vendor/acme/widget"));
+    let lock = composer_project(&env, &url, "v1.0.0", &commit);
+    let (code, pkg, _) = verify_git(&env, &lock, &["--min-trust", "full"]);
+    assert_eq!(code, 1, "{pkg}");
+    assert_eq!(pkg["status"], "unsigned", "{pkg}");
+    assert!(
+        reasons(&pkg)
+            .contains("the tag v1.0.0 carries an SSH signature, which pgp-pkg does not check"),
+        "{pkg}"
+    );
+}
