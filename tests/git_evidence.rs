@@ -919,3 +919,24 @@ fn an_ssh_signed_tag_is_reported_but_not_checked() {
         "{pkg}"
     );
 }
+
+#[test]
+fn fetch_keys_looks_up_the_unknown_signer_of_a_tag() {
+    use common::keyserver::{Reply, Server};
+    let env = Env::new();
+    let Some((_author, lock, _)) = released(&env, Tag::Signed(BOB)) else {
+        return;
+    };
+    let server = Server::start();
+    // gpg signs with Bob's signing subkey; keyservers index subkeys too.
+    const BOB_SIGNING_SUBKEY: &str = "DFA2C25483A72C9AF8580ABF779E896E504E9515";
+    server.route(
+        &Server::hkp_path(BOB_SIGNING_SUBKEY),
+        Reply::ok(std::fs::read(testkey("bob.pub.asc")).unwrap()),
+    );
+    let (code, pkg, _) = verify_git(&env, &lock, &["--fetch-keys", "--keyserver", &server.url()]);
+    assert_eq!(code, 0, "known now, not trusted: a warning: {pkg}");
+    assert_eq!(pkg["signers"][0]["fingerprint"], BOB, "{pkg}");
+    assert_eq!(pkg["signers"][0]["trust"], "unknown", "{pkg}");
+    assert_eq!(pkg["signers"][0]["kind"], "git-tag");
+}

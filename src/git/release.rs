@@ -398,6 +398,16 @@ mod tests {
     }
 
     #[test]
+    fn an_x509_commit_signature_is_named_and_not_counted() {
+        let mut notes = Vec::new();
+        let x509 = Some((Some(Format::X509), b"sig".to_vec(), b"commit".to_vec()));
+        let chosen = choose_signature("v1", true, None, x509, &mut notes);
+        assert!(matches!(chosen, GitSignature::None));
+        assert!(notes[0].contains("X.509"), "{notes:?}");
+        assert!(notes[1].contains("neither"), "{notes:?}");
+    }
+
+    #[test]
     fn nothing_signed_is_a_note() {
         let mut notes = Vec::new();
         let chosen = choose_signature("1.0.0", false, None, None, &mut notes);
