@@ -6,19 +6,9 @@ mod common;
 use std::io::Read;
 
 use common::*;
-use sequoia_openpgp::types::HashAlgorithm;
 
 const URL: &str = "https://example.invalid/dists/acme-widget-1.0.0.zip";
 
-fn sha1_hex(text: &str) -> String {
-    let mut ctx = HashAlgorithm::SHA1.context().unwrap().for_digest();
-    ctx.update(text.as_bytes());
-    ctx.into_digest()
-        .unwrap()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// The widget archive in Composer's cache, extracted into vendor/, signed by
 /// Alice (the user), and locked.

@@ -803,16 +803,6 @@ fn a_cached_dist_must_say_it_was_made_from_the_tagged_commit() {
     );
 }
 
-fn sha1_hex(text: &str) -> String {
-    use sequoia_openpgp::types::HashAlgorithm;
-    let mut ctx = HashAlgorithm::SHA1.context().unwrap().for_digest();
-    ctx.update(text.as_bytes());
-    ctx.into_digest()
-        .unwrap()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// `composer install --prefer-source`: the installed tree is a clone, checked
 /// out at the locked commit; its HEAD, its tag and its files are checked.

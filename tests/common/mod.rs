@@ -389,3 +389,14 @@ pub fn hex_checksums(env: &Env, tarball: &Path) -> (String, String) {
     };
     (get("hex-inner-checksum "), get("hex-outer-checksum "))
 }
+
+/// Hex SHA-1 of `text`: how Composer names its cache files (by dist URL).
+pub fn sha1_hex(text: &str) -> String {
+    let mut ctx = HashAlgorithm::SHA1.context().unwrap().for_digest();
+    ctx.update(text.as_bytes());
+    ctx.into_digest()
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
