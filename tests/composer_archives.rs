@@ -9,7 +9,6 @@ use common::*;
 
 const URL: &str = "https://example.invalid/dists/acme-widget-1.0.0.zip";
 
-
 /// The widget archive in Composer's cache, extracted into vendor/, signed by
 /// Alice (the user), and locked.
 fn project() -> Env {

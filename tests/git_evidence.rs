@@ -80,6 +80,9 @@ impl Author {
             .env("GNUPGHOME", self.gpg.path())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
+            // Fixed dates: the same commits, and so the same ids, every run.
+            .env("GIT_AUTHOR_DATE", "2026-11-01T12:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-11-01T12:00:00Z")
             .args([
                 "-c",
                 "user.name=Alice Author",
@@ -257,6 +260,16 @@ fn a_signed_tag_verifies_a_composer_package_without_any_detached_signature() {
     // The human report says what signed it.
     let out = env.run(&["verify-tree", lock.to_str().unwrap(), "--git"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("git tag: Alice Author"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("no signature source was given"),
+        "the repository is a source: {}",
+        out.stdout
+    );
     assert!(!commit.is_empty());
 }
 
@@ -300,6 +313,28 @@ fn every_change_to_the_installed_files_fails_and_is_named() {
         let (code, pkg, _) = verify_git(&env, &lock, &[]);
         assert_eq!(code, 0, "after undoing {expected}: {pkg}");
     }
+}
+
+/// What a reader sees when the registry's files are not the tag's.
+#[test]
+fn the_report_of_a_release_that_differs_from_its_tag() {
+    let env = Env::new();
+    let Some((_author, lock, _)) = released(&env, Tag::Signed(ALICE)) else {
+        return;
+    };
+    let vendor = env.path("project/vendor/acme/widget");
+    std::fs::write(vendor.join("src/Widget.php"), "<?php\nevil();\n").unwrap();
+    std::fs::write(vendor.join("src/Backdoor.php"), "<?php\n").unwrap();
+    let out = env.run(&[
+        "--color",
+        "never",
+        "verify-tree",
+        lock.to_str().unwrap(),
+        "--git",
+    ]);
+    assert_eq!(out.code, 1);
+    let tmp = env.dir.path().display().to_string();
+    insta::assert_snapshot!(out.stdout.replace(&tmp, "$TMP"));
 }
 
 #[test]
@@ -802,7 +837,6 @@ fn a_cached_dist_must_say_it_was_made_from_the_tagged_commit() {
         "{stdout}"
     );
 }
-
 
 /// `composer install --prefer-source`: the installed tree is a clone, checked
 /// out at the locked commit; its HEAD, its tag and its files are checked.

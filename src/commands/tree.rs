@@ -158,7 +158,8 @@ pub(super) fn verify_tree(
 }
 
 /// Reads one lockfile's packages in parallel, in lockfile order, and finds
-/// their signatures; says whether there was any signature source to look in.
+/// their signatures; says whether there was any signature source to look in
+/// (a directory, a URL template, or with `--git` the upstream repositories).
 fn read_lockfile(
     cx: &Context,
     lock: &Lockfile,
@@ -279,7 +280,8 @@ fn read_lockfile(
     } else {
         find(steps)?
     };
-    Ok((steps, !sources.entries.is_empty()))
+    // The upstream repository is a signature source too.
+    Ok((steps, git_on || !sources.entries.is_empty()))
 }
 
 /// A progress bar on stderr for long runs at a terminal; hidden otherwise

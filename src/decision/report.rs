@@ -250,7 +250,15 @@ impl Report {
                     .iter()
                     .find(|s| s.status == Status::Ok)
                     .or(p.signers.first())
-                    .map(|s| s.user_id.clone().unwrap_or_else(|| s.fingerprint.clone()))
+                    .map(|s| {
+                        let who = s.user_id.clone().unwrap_or_else(|| s.fingerprint.clone());
+                        // A signature upstream says so (docs/git-evidence.md).
+                        match s.kind {
+                            SignatureKind::ChecksumFile => who,
+                            SignatureKind::GitTag => format!("git tag: {who}"),
+                            SignatureKind::GitCommit => format!("git commit: {who}"),
+                        }
+                    })
                     .unwrap_or_else(|| "-".into());
                 // The trust column says something only when it is a level.
                 let trust = p
