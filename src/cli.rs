@@ -382,6 +382,10 @@ pub(crate) struct IdentityArgs {
     /// The package's version [default: from its metadata; Composer zips carry none]
     #[arg(long = "version", value_name = "VERSION")]
     pub(crate) pkg_version: Option<String>,
+    /// Read a directory as the files it holds, even in a git work tree (where the
+    /// default is what `git archive HEAD` exports: tracked files, export-ignore honoured)
+    #[arg(long)]
+    pub(crate) plain: bool,
 }
 
 #[derive(Debug, Args, Default, Clone)]

@@ -964,3 +964,79 @@ fn fetch_keys_looks_up_the_unknown_signer_of_a_tag() {
     assert_eq!(pkg["signers"][0]["trust"], "unknown", "{pkg}");
     assert_eq!(pkg["signers"][0]["kind"], "git-tag");
 }
+
+/// The author's side: `sign .` in a package's git checkout signs what `git
+/// archive HEAD` exports, so GitHub's dist zip of the tag verifies.
+#[test]
+fn sign_in_a_work_tree_signs_what_git_archive_exports() {
+    let env = Env::new();
+    let Some(author) = Author::new(&env, &["alice.sec.asc"]) else {
+        return;
+    };
+    env.import(&["alice.sec.asc"]);
+    // Things a work tree has that a release does not: ignored and untracked files.
+    author.write(".gitignore", "/vendor/\n");
+    author.commit("ignore vendor", None);
+    author.write("vendor/autoload.php", "<?php\n");
+    author.write("notes.txt", "untracked\n");
+    let sign = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .current_dir(&author.work)
+            .args(["sign", ".", "--version", "v1.0.0"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = sign(&[]);
+    assert_eq!(code, 0, "{stderr}");
+    let signature = env.path("upstream-work.asc");
+    assert!(signature.is_file(), "beside the folder, not inside it");
+    // GitHub's dist of the commit verifies with that signature.
+    let zip = env.path("dist.zip");
+    author.git(&[
+        "archive",
+        "--format=zip",
+        "--prefix=acme-widget-0123/",
+        "-o",
+        zip.to_str().unwrap(),
+        "HEAD",
+    ]);
+    let (code, pkg) = env.verify_json(&[
+        zip.to_str().unwrap(),
+        "--signature",
+        signature.to_str().unwrap(),
+        "--version",
+        "v1.0.0",
+    ]);
+    assert_eq!((code, pkg["status"].as_str()), (0, Some("ok")), "{pkg}");
+    // So does the work tree itself, read the same way, and it says so.
+    let (code, pkg) = env.verify_json(&[
+        author.work.to_str().unwrap(),
+        "--signature",
+        signature.to_str().unwrap(),
+        "--version",
+        "v1.0.0",
+    ]);
+    assert_eq!(code, 0, "{pkg}");
+    assert!(reasons(&pkg).contains("git archive HEAD"), "{pkg}");
+    // Uncommitted changes are not a release of this commit.
+    author.write("src/Widget.php", "<?php\nclass Widget { /* wip */ }\n");
+    let (code, stderr) = sign(&["--replace"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("differs from HEAD (src/Widget.php)") && stderr.contains("--plain"),
+        "{stderr}"
+    );
+    // --plain signs the folder's files as they are (never .git, never its output).
+    let (code, stderr) = sign(&["--plain", "--replace"]);
+    assert_eq!(code, 0, "{stderr}");
+    let checksums = std::fs::read_to_string(env.path("upstream-work.checksums")).unwrap();
+    assert!(checksums.contains(" notes.txt\n"), "{checksums}");
+    assert!(!checksums.contains(".asc"), "{checksums}");
+    assert!(!checksums.contains(" .git/"), "{checksums}");
+}

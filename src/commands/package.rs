@@ -22,7 +22,18 @@ fn read(package: &Path, identity: &IdentityArgs) -> Result<ReadPackage> {
         name: identity.name.clone(),
         version: identity.pkg_version.clone(),
     };
-    read_package(package, &hints, &Limits::from_env()?)
+    let limits = Limits::from_env()?;
+    if package.is_dir() && package.join(".git").exists() {
+        // An author's checkout: what git archive exports, or with --plain the
+        // files as they are, but never the repository itself.
+        if identity.plain {
+            return crate::package::read_checkout(package, &hints, &limits);
+        }
+        if let Some(read) = crate::git::read_work_tree(package, &hints, &limits)? {
+            return Ok(read);
+        }
+    }
+    read_package(package, &hints, &limits)
 }
 
 pub(crate) fn checksum(package: &Path, identity: &IdentityArgs) -> Result<Verdict> {
@@ -230,14 +241,21 @@ pub(crate) fn verify(
         min_trust: run.min_trust,
         ..Policy::default()
     };
+    let mut decided = decide(
+        &read.checksum_file.package,
+        &read.integrity_errors,
+        &evidence,
+        &policy,
+    );
+    if let (true, Some(commit)) = (package.is_dir(), &read.made_from_commit) {
+        decided.reasons.push(format!(
+            "read as `git archive HEAD` exports this work tree (commit {commit}); files \
+             outside that export are not checked: use --plain to check the folder as it is"
+        ));
+    }
     let report = Report {
         notes: Vec::new(),
-        packages: vec![decide(
-            &read.checksum_file.package,
-            &read.integrity_errors,
-            &evidence,
-            &policy,
-        )],
+        packages: vec![decided],
     };
     super::finish(&report, run.json, super::Layout::Blocks)
 }

@@ -9,9 +9,11 @@
 mod export;
 mod fetch;
 mod release;
+mod work_tree;
 
 pub(crate) use fetch::Repos;
 pub(crate) use release::{examine, examine_checkout};
+pub(crate) use work_tree::read_work_tree;
 
 pub(crate) use crate::lockfile::Upstream;
 

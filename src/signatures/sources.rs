@@ -197,9 +197,14 @@ impl SignatureSources {
     }
 }
 
-/// `foo-1.0.0.tar` → `foo-1.0.0.tar.asc`; `dir/` → `dir.asc`.
+/// `foo-1.0.0.tar` → `foo-1.0.0.tar.asc`; `dir/` → `dir.asc`; `.` →
+/// `../NAME.asc`, never a file inside the folder it is about.
 pub(crate) fn beside(package: &Path, suffix: &str) -> PathBuf {
     let trimmed: PathBuf = package.components().collect();
+    let trimmed = match trimmed.file_name() {
+        Some(_) => trimmed,
+        None => package.canonicalize().unwrap_or(trimmed),
+    };
     let mut name: OsString = trimmed
         .file_name()
         .map(OsString::from)
