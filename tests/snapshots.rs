@@ -166,3 +166,145 @@ fn the_table_fits_100_columns_shows_problems_only_and_colours_on_request() {
     assert!(coloured.contains("\x1b[31;1mfail"), "{coloured}");
     assert!(coloured.contains("\x1b[32mpass"), "{coloured}");
 }
+
+/// The messages a person meets when something is wrong (issue 14): each
+/// says what happened, about which file or package, and what to do next.
+#[test]
+fn the_messages_people_meet() {
+    let env = Env::with_examples();
+    std::fs::write(env.path("junk.asc"), "hello, not a signature\n").unwrap();
+    std::fs::create_dir_all(env.path("broken")).unwrap();
+    std::fs::write(
+        env.path("broken/mix.lock"),
+        "%{\n  \"foo\": {:hex, :foo, \"1.0.0\",\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(env.path("strict")).unwrap();
+    std::fs::copy(
+        env.path("examples/project/mix.lock"),
+        env.path("strict/mix.lock"),
+    )
+    .unwrap();
+    std::fs::write(
+        env.path("strict/pgp-pkg.toml"),
+        "min_trust = \"full\"\nallow_unsigned = [\"plug_dev\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(env.path("upstream")).unwrap();
+    let lock = serde_json::json!({"packages": [{
+        "name": "acme/widget", "version": "v1.0.0",
+        "source": {"type": "git", "url": "https://127.0.0.1:9/acme/widget.git", "reference": "a".repeat(40)},
+        "dist": {"type": "zip", "url": "https://dist.example.invalid/widget.zip"}}]});
+    std::fs::write(env.path("upstream/composer.lock"), lock.to_string()).unwrap();
+    std::fs::create_dir_all(env.path("upstream/vendor/acme/widget")).unwrap();
+    std::fs::write(env.path("upstream/vendor/acme/widget/a.php"), "<?php\n").unwrap();
+    let widget = [
+        "verify",
+        "examples/project/vendor/acme/widget",
+        "--ecosystem",
+        "composer",
+        "--name",
+        "acme/widget",
+    ];
+    let home = ["--home", "examples/home"];
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "a signature directory that does not exist",
+            [
+                &home[..],
+                &[
+                    "verify-tree",
+                    "examples/project/mix.lock",
+                    "--signatures",
+                    "nosuchdir",
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "a home that does not exist",
+            vec!["--home", "typo", "key", "list"],
+        ),
+        (
+            "a signature file that is not a signature",
+            [
+                &home[..],
+                &widget[..],
+                &["--version", "1.0.0", "--signature", "junk.asc"],
+            ]
+            .concat(),
+        ),
+        (
+            "a signature for another version",
+            [
+                &home[..],
+                &widget[..],
+                &[
+                    "--version",
+                    "1.0.1",
+                    "--signature",
+                    "examples/project/signatures/composer/acme/widget/1.0.0.asc",
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "an address where a key is expected",
+            [&home[..], &["key", "export", "alice@example.org"]].concat(),
+        ),
+        (
+            "a malformed lockfile",
+            [&home[..], &["verify-tree", "broken/mix.lock"]].concat(),
+        ),
+        (
+            "a policy entry that can never match",
+            [&home[..], &["verify-tree", "strict/mix.lock"]].concat(),
+        ),
+        (
+            "a URL template with a refused scheme",
+            [
+                &home[..],
+                &[
+                    "verify-tree",
+                    "examples/project/mix.lock",
+                    "--signatures",
+                    "ftp://example.org/{name}.asc",
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "an upstream repository that cannot be reached (--git)",
+            [
+                &home[..],
+                &[
+                    "--color",
+                    "never",
+                    "verify-tree",
+                    "upstream/composer.lock",
+                    "--git",
+                ],
+            ]
+            .concat(),
+        ),
+    ];
+    let mut all = String::new();
+    let tmp = env.dir.path().display().to_string();
+    for (what, args) in cases {
+        let out = env
+            .cmd()
+            .env("HEX_HOME", env.path("no-hex-cache"))
+            .env("COMPOSER_CACHE_DIR", env.path("no-composer-cache"))
+            .args(&args)
+            .output()
+            .unwrap();
+        all.push_str(&format!(
+            "## {what}\n$ pgp-pkg {}\nexit {}\n{}{}\n",
+            args.join(" "),
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        ));
+    }
+    insta::assert_snapshot!("messages", all.replace(&tmp, "$TMP"));
+}

@@ -166,6 +166,22 @@ pub(super) fn examine(
             }
             GitStep::Found(finding)
         }
-        Err(e) => GitStep::Failed(format!("git: {e:#}")),
+        Err(e) => GitStep::Failed(failure(&e)),
     }
+}
+
+/// A fetch or read that failed, in one sentence: what pgp-pkg was doing,
+/// the innermost cause (not the transport's whole chain), and what to do.
+fn failure(e: &anyhow::Error) -> String {
+    let cause = e.root_cause().to_string();
+    let what = e.to_string();
+    let cause = if cause == what {
+        String::new()
+    } else {
+        format!(" ({cause})")
+    };
+    format!(
+        "git: {what}{cause}; --git needs the repository: check the URL and the network, map \
+         the package to a reachable copy with [sources] in pgp-pkg.toml, or run without --git"
+    )
 }

@@ -193,14 +193,18 @@ impl Report {
             } else {
                 "warn"
             };
+            // Trust is said only when it is a level, not the status again.
+            let trust = p
+                .trust_level()
+                .map(|t| format!(" (trust: {t})"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "[{mark}] {} {} {}: {} (trust: {})",
+                "[{mark}] {} {} {}: {}{trust}",
                 p.ecosystem,
                 p.name,
                 p.version,
                 p.status.as_str(),
-                p.trust
             );
             for s in &p.signers {
                 let who = s.user_id.as_deref().unwrap_or("(no user ID)");
@@ -209,12 +213,16 @@ impl Report {
                     SignatureKind::GitTag => " (signed the release tag upstream)",
                     SignatureKind::GitCommit => " (signed the release commit upstream)",
                 };
+                let trust = if s.status == Status::Ok {
+                    format!(" (trust: {})", s.trust)
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     out,
-                    "    signer {} {who}{over}: {} (trust: {})",
+                    "    signer {} {who}{over}: {}{trust}",
                     s.fingerprint,
                     s.status.as_str(),
-                    s.trust
                 );
                 if let Some(key) = s.signing_key.as_ref().filter(|k| **k != s.fingerprint) {
                     let _ = writeln!(out, "      signed with subkey {key}");
@@ -357,7 +365,7 @@ impl Report {
         let verdict = match self.verdict() {
             Verdict::Pass => "passed",
             Verdict::Fail => "FAILED",
-            Verdict::BadInput => "ERROR (malformed input, exit 2)",
+            Verdict::BadInput => "ERROR (unreadable input or an unreachable source, exit 2)",
         };
         let mut summary =
             format!("{verdict}: {total} {noun}: {ok} ok, {warned} with warnings, {failed} failed");

@@ -81,7 +81,16 @@ impl Lockfile {
                 path.display()
             );
         };
-        let packages = packages.with_context(|| format!("{}", path.display()))?;
+        // `FILE:LINE:COLUMN: message`, as compilers write it.
+        let packages = packages.map_err(|e| {
+            let e = format!("{e:#}");
+            let sep = if e.starts_with(|c: char| c.is_ascii_digit()) {
+                ":"
+            } else {
+                ": "
+            };
+            anyhow::anyhow!("{}{sep}{e}", path.display())
+        })?;
         // Names become paths: none is used before all are checked.
         for p in &packages {
             names::check(p).map_err(|e| {

@@ -113,7 +113,7 @@ impl SignatureSources {
         .unwrap_or_default();
         for entry in &entries {
             if entry.contains("://") {
-                crate::net::check_url(entry).with_context(|| format!("{origin}: {entry}"))?;
+                crate::net::check_url(entry).with_context(|| origin.to_string())?;
             } else if !Path::new(entry).is_dir() {
                 anyhow::bail!(
                     "{origin}: the signature directory {entry} does not exist \

@@ -379,7 +379,8 @@ impl Verifier {
             Ok(sigs) => sigs,
             Err(e) => {
                 return Ok(Evidence::Unreadable(format!(
-                    "{}: {e:#}",
+                    "{}: {e:#}; a signature file is what `pgp-pkg sign` or `gpg --detach-sign \
+                     --armor` writes: ask the author for the right file, or remove this one",
                     file.path.display()
                 )))
             }
