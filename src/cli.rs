@@ -8,6 +8,23 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::Ecosystem;
 use crate::trust::TrustLevel;
 
+/// What each status means and what to do, for `verify-tree --help` (the
+/// integrations point here; docs/integrations.md has the same table).
+const STATUSES: &str = "\
+Statuses:
+  ok                 a good signature by a key trusted enough
+  checksum-mismatch  the files differ from what was signed (or from the cache, the lock, the
+                     release tag): do not run them; fetch again from a trusted source, report it
+  bad-signature      the signature does not fit this package or version: as above
+  revoked, expired   the signer's key is revoked or expired now: import the author's current key
+  weak-crypto        SHA-1 or a short RSA key: ask the author to re-sign
+  below-policy       signer distrusted, below the minimum, not the pinned one, or a threshold or
+                     countersignature missing: read the reason; update a pin only if the change is real
+  unsigned, unknown-key, unverifiable
+                     nothing vouches for it: a warning by default, a failure under a minimum
+                     unless pgp-pkg.toml allows it
+  missing-package    not installed or cached: fetch the dependencies first";
+
 /// Every environment variable, for `--help` (docs/interface.md, "Environment").
 const ENVIRONMENT: &str = "\
 Environment:
@@ -143,6 +160,7 @@ pub(crate) enum Command {
         output_dir: Option<PathBuf>,
     },
     /// Verify every package a mix.lock or composer.lock pins
+    #[command(after_help = STATUSES)]
     VerifyTree {
         /// mix.lock and/or composer.lock files; installed trees are looked for beside each
         #[arg(required = true, value_name = "LOCKFILE")]

@@ -120,7 +120,7 @@ fn a_tampered_archive_stops_composer_before_extraction() {
     let (ok, out) = p.install(&[]);
     assert!(!ok, "composer install must fail: {out}");
     assert!(
-        out.contains("pgp-pkg refused acme/widget 1.0.0; nothing of it was extracted"),
+        out.contains("pgp-pkg refused acme/widget 1.0.0: nothing of it was extracted"),
         "{out}"
     );
     assert!(
@@ -186,18 +186,61 @@ fn a_missing_binary_fails_closed() {
     let (ok, out) = p.install(&[("PGP_PKG_BIN", "/nonexistent/pgp-pkg")]);
     assert!(!ok, "{out}");
     assert!(!p.widget_installed());
+    assert!(
+        out.contains("PGP_PKG_BIN names /nonexistent/pgp-pkg, which is not an executable"),
+        "{out}"
+    );
+    assert!(!out.contains("refused"), "not a policy decision: {out}");
 }
 
 #[test]
 fn an_unsigned_path_package_is_refused_under_a_minimum_with_an_honest_message() {
     let Some(p) = Project::new() else { return };
+    // An unsigned package from a path repository, beside the plugin's own.
+    let local = p.env.path("local");
+    std::fs::create_dir_all(&local).unwrap();
+    std::fs::write(
+        local.join("composer.json"),
+        r#"{"name": "acme/local", "version": "1.0.0", "type": "library"}"#,
+    )
+    .unwrap();
+    let manifest_path = p.env.path("project/composer.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    manifest["require"]["acme/local"] = "1.0.0".into();
+    manifest["repositories"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"type": "path", "url": local.display().to_string(), "options": {"symlink": false}}));
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
     let (ok, out) = p.install(&[("PGP_PKG_MIN_TRUST", "full")]);
     assert!(!ok, "{out}");
+    assert!(out.contains("pgp-pkg refused acme/local 1.0.0"), "{out}");
+    assert!(out.contains("path repo"), "{out}");
+    // The plugin does not refuse itself: it is the code already running.
     assert!(
-        out.contains("pgp-pkg refused pgp-pkg/composer-plugin"),
+        out.contains("pgp-pkg/composer-plugin is this plugin, already running"),
         "{out}"
     );
-    assert!(out.contains("path repo"), "{out}");
+    // Composer shows pgp-pkg's own lines, not PHP's file and line.
+    assert!(!out.contains("Plugin.php line"), "{out}");
+    assert!(
+        out.contains("pgp-pkg: [FAIL] composer acme/local 1.0.0: unsigned"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_warning_on_success_shows_its_reasons() {
+    let Some(p) = Project::new() else { return };
+    // Signed by Alice (the user's own key) but the plugin itself is unsigned:
+    // its warning line and the reason under it are shown, not just the first line.
+    let (ok, out) = p.install(&[]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("pgp-pkg: [ok] composer acme/widget 1.0.0"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -711,12 +711,8 @@ fn composer_installs_a_release_whose_tag_is_signed_and_refuses_another_dist() {
     });
     std::fs::create_dir_all(env.path("project")).unwrap();
     std::fs::write(env.path("project/composer.json"), manifest.to_string()).unwrap();
-    // The plugin itself is a path package with no tag to check: allowed unsigned.
-    std::fs::write(
-        env.path("project/pgp-pkg.toml"),
-        "allow_unsigned = [\"composer/pgp-pkg/composer-plugin\"]\n",
-    )
-    .unwrap();
+    // (The plugin, a path package with no tag, does not block its own
+    // installation under the minimum: it is the code already running.)
     let install = || {
         let out = Command::new("composer")
             .current_dir(env.path("project"))
@@ -744,6 +740,12 @@ fn composer_installs_a_release_whose_tag_is_signed_and_refuses_another_dist() {
     assert!(env
         .path("project/vendor/acme/widget/src/Widget.php")
         .is_file());
+    // verify-tree judges the plugin too: an unsigned path package, allowed here.
+    std::fs::write(
+        env.path("project/pgp-pkg.toml"),
+        "allow_unsigned = [\"composer/pgp-pkg/composer-plugin\"]\n",
+    )
+    .unwrap();
     let (code, pkg, stderr) = verify_git(
         &env,
         &env.path("project/composer.lock"),

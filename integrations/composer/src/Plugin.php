@@ -95,7 +95,7 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
         }
         $type = (string) $package->getDistType();
         if ($type !== 'zip') {
-            throw new \RuntimeException(sprintf(
+            throw new GateClosed(sprintf(
                 'pgp-pkg refused %s %s: its dist is a %s archive, and pgp-pkg verifies zip dists only. Nothing of it was extracted.',
                 $package->getName(),
                 $package->getPrettyVersion(),
@@ -103,7 +103,7 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
             ));
         }
         if ($this->composer->getDownloadManager()->getDownloader('zip') !== $this->zipDownloader) {
-            throw new \RuntimeException(
+            throw new GateClosed(
                 'pgp-pkg: another plugin replaced Composer\'s zip downloader, so pgp-pkg cannot be the one that extracts '
                 . $package->getName() . '. Refusing to install unverified files.'
             );
@@ -127,6 +127,17 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
             return;
         }
         $tree = $this->composer->getInstallationManager()->getInstallPath($package);
+        if (self::isThisPlugin($tree)) {
+            // This very code is running: checking it now proves nothing, and
+            // refusing it would only stop the gate from being installed.
+            $this->io->writeError(sprintf(
+                '  - pgp-pkg: <comment>%s is this plugin, already running: not verified by itself '
+                . '(check it with `pgp-pkg verify-tree composer.lock`)</comment>',
+                $package->getName()
+            ));
+
+            return;
+        }
         $this->verify($package, ['--tree', $tree]);
     }
 
@@ -144,24 +155,51 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
         $process = new ProcessExecutor($this->io);
         $output = '';
         $status = $process->execute($command, $output);
+        // pgp-pkg's report: the verdict line ("[ok] composer acme/widget 1.0.0: ok
+        // (trust: full)"), its reasons indented below, then a summary line.
+        $lines = self::lines($output);
+        $verdict = array_shift($lines) ?? '';
+        $details = array_filter($lines, static function (string $line): bool {
+            return strpos($line, '    ') === 0;
+        });
         if ($status === 0) {
-            // pgp-pkg's own first line: "[ok] composer acme/widget 1.0.0: ok (trust: full)".
-            $tag = strpos($output, '[ok]') === 0 ? 'info' : 'comment';
-            $this->io->writeError(sprintf('  - pgp-pkg: <%s>%s</%s>', $tag, self::firstLine($output), $tag));
+            $tag = strpos($verdict, '[ok]') === 0 ? 'info' : 'comment';
+            $this->io->writeError(sprintf('  - pgp-pkg: <%s>%s</%s>', $tag, $verdict, $tag));
+            foreach ($details as $line) {
+                $this->io->writeError('    ' . $line);
+            }
+
             return;
         }
-        $message = trim($output . "\n" . $process->getErrorOutput());
-        $where = $what[0] === '--archive'
-            ? 'nothing of it was extracted'
-            : 'it comes from a path repository, so it could only be checked after being copied into vendor/: remove it before running any code';
-        throw new \RuntimeException(sprintf(
-            "pgp-pkg refused %s %s; %s.\n%s\n"
-            . "(If this ran during `composer update`, composer.lock may already name the new version while vendor/ keeps the old one.)",
+        foreach (array_merge([$verdict], $details, self::lines($process->getErrorOutput())) as $line) {
+            if ($line !== '') {
+                $this->io->writeError('  <error>pgp-pkg:</error> ' . trim($line));
+            }
+        }
+        if ($what[0] === '--archive') {
+            $where = 'nothing of it was extracted';
+        } else {
+            $where = 'remove it before running any code';
+            $this->io->writeError('  <error>pgp-pkg:</error> it comes from a path repository, so it could only be checked after being copied into vendor/');
+        }
+        $this->io->writeError('  <error>pgp-pkg:</error> during `composer update`, composer.lock may already name the new version while vendor/ keeps the old one');
+        // Short: Composer boxes this message and wraps it at the terminal's width.
+        throw new GateClosed(sprintf(
+            '%s %s %s: %s (the reasons are above)',
+            $status === 1 ? 'pgp-pkg refused' : sprintf('pgp-pkg could not verify (exit %d)', $status),
             $name,
             $version,
-            $where,
-            $message
+            $where
         ));
+    }
+
+    /** Whether the installed tree at $tree is the one this code runs from. */
+    private static function isThisPlugin(string $tree): bool
+    {
+        $here = realpath(dirname(__DIR__));
+        $there = realpath($tree);
+
+        return $here !== false && $there !== false && $here === $there;
     }
 
     /**
@@ -194,6 +232,14 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
     {
         $fromEnv = getenv('PGP_PKG_BIN');
         if (is_string($fromEnv) && $fromEnv !== '') {
+            if (!is_executable($fromEnv)) {
+                throw new GateClosed(sprintf(
+                    'PGP_PKG_BIN names %s, which is not an executable program: fix the path. '
+                    . 'Refusing to install unverified packages (composer --no-plugins bypasses this plugin).',
+                    $fromEnv
+                ));
+            }
+
             return $fromEnv;
         }
         $extra = $this->composer->getPackage()->getExtra();
@@ -205,15 +251,20 @@ final class Plugin implements PluginInterface, EventSubscriberInterface
                 return $dir . DIRECTORY_SEPARATOR . 'pgp-pkg';
             }
         }
-        throw new \RuntimeException(
+        throw new GateClosed(
             'pgp-pkg is not installed: set PGP_PKG_BIN, extra.pgp-pkg.bin in composer.json, or put pgp-pkg on PATH. '
             . 'Refusing to install unverified packages (composer --no-plugins bypasses this plugin).'
         );
     }
 
-    private static function firstLine(string $text): string
+    /** @return list<string> */
+    private static function lines(string $text): array
     {
-        $lines = explode("\n", trim($text));
-        return $lines[0] ?? '';
+        return array_values(array_filter(
+            explode("\n", rtrim($text)),
+            static function (string $line): bool {
+                return $line !== '';
+            }
+        ));
     }
 }

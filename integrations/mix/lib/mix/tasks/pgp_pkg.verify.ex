@@ -39,12 +39,21 @@ defmodule Mix.Tasks.PgpPkg.Verify do
       0 ->
         Mix.shell().info(output)
 
-      _ ->
+      1 ->
         Mix.raise("""
-        pgp-pkg refused the dependencies in #{lockfile} (exit #{status}):
+        pgp-pkg refused the dependencies in #{lockfile}: they do not meet the policy.
 
         #{output}
-        Nothing was compiled. See docs/integrations.md for what each status means.
+        Nothing was compiled. `pgp-pkg verify-tree --help` explains each status.
+        """)
+
+      _ ->
+        Mix.raise("""
+        pgp-pkg could not verify the dependencies in #{lockfile} (exit #{status}):
+
+        #{output}
+        Nothing was compiled: fix what is named above (unreadable input, a damaged home \
+        or an unreachable source) and run again.
         """)
     end
   end
