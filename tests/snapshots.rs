@@ -133,6 +133,29 @@ fn hook_composer_output() {
     insta::assert_snapshot!("hook_composer", format!("exit {code}\n{out}"));
 }
 
+/// What the Composer plugin relays when a package fails: pgp-pkg's own lines.
+#[test]
+fn hook_composer_refusal() {
+    let env = Env::with_examples();
+    let (code, out) = run(
+        &env,
+        &[
+            "hook",
+            "composer",
+            "--tree",
+            "examples/project/vendor/acme/gadget",
+            "--name",
+            "acme/gadget",
+            "--version",
+            "2.1.0",
+            "--min-trust",
+            "full",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("hook_composer_refused", format!("exit {code}\n{out}"));
+}
+
 #[test]
 fn the_table_fits_100_columns_shows_problems_only_and_colours_on_request() {
     let env = Env::with_examples();

@@ -74,6 +74,12 @@ pub(crate) fn decide(
                 .push(format!("no signature found ({looked})"));
             if policy.requires_signature() {
                 report.reasons.push(required(policy));
+                report.reasons.push(format!(
+                    "to verify it, point --signatures (or PGP_PKG_SIGNATURES) at its author's \
+                     signatures, or try --git for a signed release tag; to accept it unsigned, add \
+                     \"{}/{}\" to allow_unsigned in pgp-pkg.toml",
+                    package.ecosystem, package.name
+                ));
                 return fail(report, Status::Unsigned);
             }
             let allowed = if policy.allow_unsigned {
