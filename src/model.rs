@@ -123,6 +123,18 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// A parse error of `path`, as compilers write it: `FILE:LINE:COLUMN:
+/// message` when the error starts with its place, else `FILE: message`.
+pub(crate) fn in_file(path: &std::path::Path, e: anyhow::Error) -> anyhow::Error {
+    let e = format!("{e:#}");
+    let sep = if e.starts_with(|c: char| c.is_ascii_digit()) {
+        ":"
+    } else {
+        ": "
+    };
+    anyhow::anyhow!("{}{sep}{e}", path.display())
+}
+
 pub(crate) fn timestamp(t: SystemTime) -> String {
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)

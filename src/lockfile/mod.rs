@@ -81,16 +81,7 @@ impl Lockfile {
                 path.display()
             );
         };
-        // `FILE:LINE:COLUMN: message`, as compilers write it.
-        let packages = packages.map_err(|e| {
-            let e = format!("{e:#}");
-            let sep = if e.starts_with(|c: char| c.is_ascii_digit()) {
-                ":"
-            } else {
-                ": "
-            };
-            anyhow::anyhow!("{}{sep}{e}", path.display())
-        })?;
+        let packages = packages.map_err(|e| crate::model::in_file(path, e))?;
         // Names become paths: none is used before all are checked.
         for p in &packages {
             names::check(p).map_err(|e| {

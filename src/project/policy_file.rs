@@ -63,16 +63,9 @@ impl ProjectPolicy {
         }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        // `FILE:LINE:COLUMN: message`, as compilers write it.
-        Self::parse(&text).map(Some).map_err(|e| {
-            let e = format!("{e:#}");
-            let sep = if e.starts_with(|c: char| c.is_ascii_digit()) {
-                ":"
-            } else {
-                ": "
-            };
-            anyhow::anyhow!("{}{sep}{e}", path.display())
-        })
+        Self::parse(&text)
+            .map(Some)
+            .map_err(|e| crate::model::in_file(&path, e))
     }
 
     /// Reads the file's text strictly. Errors start with `LINE:COLUMN: `
