@@ -13,7 +13,7 @@ use crate::checksum_file::ChecksumFile;
 use crate::git::Repos;
 use crate::keys::home::Home;
 use crate::lockfile::{LockedPackage, Lockfile, Source, Upstream};
-use crate::model::{Ecosystem, PackageId};
+use crate::model::PackageId;
 use crate::net::Http;
 use crate::package::Limits;
 use crate::project::installed::{what_runs, Caches, Located, ProjectLayout};
@@ -178,9 +178,7 @@ fn read_lockfile(
         .map(|pkg| -> Result<Step<()>> {
             let policy = rules.for_package(&pkg.id, cx.min_trust);
             // With --git, a source install (a git checkout in vendor/) can be checked.
-            let checkout = git_on
-                && pkg.id.ecosystem == Ecosystem::Composer
-                && layout.vendor.join(&pkg.id.name).join(".git").exists();
+            let checkout = git_on && layout.git_checkout(pkg).is_some();
             let step = match &pkg.source {
                 Source::Unverifiable { reason } if !checkout => {
                     Step::Done(unverifiable(pkg, reason, &policy))

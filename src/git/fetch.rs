@@ -42,7 +42,17 @@ impl Repos {
         tags: &[String],
     ) -> Result<(gix::Repository, Option<String>)> {
         check_url(url)?;
-        let name = format!("{}.git", &hex(&Sha256::digest(url.as_bytes()))[..32]);
+        // A version becomes a refspec: nothing in it may change what is fetched.
+        if let Some(bad) = tags.iter().find(|t| !is_tag_name(t)) {
+            bail!(
+                "the version {bad:?} cannot be looked up as a git tag (letters, digits, `.`, \
+                 `-`, `_` and `+` only)"
+            );
+        }
+        let name = format!(
+            "{}.git",
+            &crate::model::hex(&Sha256::digest(url.as_bytes()))[..32]
+        );
         let cached = self.dir.join(&name);
         let lock = {
             let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
@@ -187,6 +197,43 @@ fn writable(dir: &Path) -> bool {
     tempfile::tempfile_in(dir).is_ok()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    crate::model::hex(bytes)
+/// A release tag pgp-pkg will ask for: what versions are made of, and
+/// nothing a refspec or ref name gives a meaning to (`*`, `:`, `^`, `~`, `..`).
+fn is_tag_name(tag: &str) -> bool {
+    !tag.is_empty()
+        && !tag.starts_with(['.', '-'])
+        && !tag.contains("..")
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'+'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_tag_name;
+
+    #[test]
+    fn versions_that_would_change_the_refspec_are_not_tag_names() {
+        for ok in [
+            "1.0.0",
+            "v1.2.3-beta.1",
+            "2.0.0+build.5",
+            "dev-main",
+            "v1_0",
+        ] {
+            assert!(is_tag_name(ok), "{ok}");
+        }
+        for bad in [
+            "*",
+            "1.0:refs/heads/x",
+            "1.0^{}",
+            "a..b",
+            "-x",
+            "1.0~1",
+            "",
+            "a b",
+        ] {
+            assert!(!is_tag_name(bad), "{bad}");
+        }
+    }
 }

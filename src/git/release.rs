@@ -125,8 +125,11 @@ fn read_release(
     let object = repo.find_object(target).with_context(cannot)?;
     let annotated = object.kind == gix::objs::Kind::Tag;
     let tag_signature = if annotated {
-        gix::objs::TagRefIter::signature(&object.data)
-            .map(|(sig, signed)| (sig.format, sig.data.to_vec(), signed.to_bstring().to_vec()))
+        gix::objs::TagRefIter::signature(&object.data).map(|(sig, signed)| Found {
+            format: Some(sig.format),
+            armored: sig.data.to_vec(),
+            payload: signed.to_bstring().to_vec(),
+        })
     } else {
         None
     };
@@ -146,21 +149,19 @@ fn read_release(
     }
     let commit_signature = gix::objs::CommitRefIter::signature(&commit.data, repo.object_hash())
         .with_context(|| format!("cannot read the commit {commit_id}"))?
-        .map(|(sig, signed)| {
-            let sig = sig.to_vec();
-            (
-                Format::from_signature(&sig),
-                sig,
-                signed.to_bstring().to_vec(),
-            )
+        .map(|(sig, signed)| Found {
+            format: Format::from_signature(&sig),
+            armored: sig.to_vec(),
+            payload: signed.to_bstring().to_vec(),
         });
     let committed_on_github = commit
         .committer()
         .map(|c| c.email == "noreply@github.com")
         .unwrap_or(false);
     let commit_signature = match commit_signature {
-        Some((Some(Format::OpenPgp), armored, _))
-            if committed_on_github || by_web_flow(&armored) =>
+        Some(found)
+            if found.format == Some(Format::OpenPgp)
+                && (committed_on_github || by_web_flow(&found.armored)) =>
         {
             finding.notes.push(format!(
                 "git: the commit of tag {tag} was signed by GitHub's web-flow key (made in \
@@ -173,7 +174,7 @@ fn read_release(
     finding.signature = choose_signature(
         &tag,
         annotated,
-        tag_signature.map(|(f, s, p)| (Some(f), s, p)),
+        tag_signature,
         commit_signature,
         &mut finding.notes,
     );
@@ -265,13 +266,21 @@ fn by_web_flow(armored: &[u8]) -> bool {
     })
 }
 
+/// A signature found on a tag or commit: its format, as git tells it by the
+/// armor, the armored signature and exactly the bytes it signs.
+struct Found {
+    format: Option<Format>,
+    armored: Vec<u8>,
+    payload: Vec<u8>,
+}
+
 /// SPEC §8: an OpenPGP signature on the annotated tag, else on its commit.
 /// What is neither is said in a note and does not count.
 fn choose_signature(
     tag: &str,
     annotated: bool,
-    on_tag: Option<(Option<Format>, Vec<u8>, Vec<u8>)>,
-    on_commit: Option<(Option<Format>, Vec<u8>, Vec<u8>)>,
+    on_tag: Option<Found>,
+    on_commit: Option<Found>,
     notes: &mut Vec<String>,
 ) -> GitSignature {
     let mut chosen = GitSignature::None;
@@ -283,27 +292,27 @@ fn choose_signature(
             SignedObject::Tag => format!("the tag {tag}"),
             SignedObject::Commit => format!("the commit of tag {tag}"),
         };
-        match found {
-            Some((Some(Format::OpenPgp), armored, payload)) => {
+        let Some(found) = found else { continue };
+        match found.format {
+            Some(Format::OpenPgp) => {
                 if matches!(chosen, GitSignature::None) {
                     chosen = GitSignature::OpenPgp {
                         object,
-                        payload,
-                        armored,
+                        payload: found.payload,
+                        armored: found.armored,
                     };
                 }
             }
-            Some((Some(Format::Ssh), ..)) => notes.push(format!(
+            Some(Format::Ssh) => notes.push(format!(
                 "git: {what} carries an SSH signature, which pgp-pkg does not check"
             )),
-            Some((Some(Format::X509), ..)) => notes.push(format!(
+            Some(Format::X509) => notes.push(format!(
                 "git: {what} carries an X.509 (gitsign/S/MIME) signature, which pgp-pkg does not \
                  check"
             )),
-            Some((None, ..)) => notes.push(format!(
+            None => notes.push(format!(
                 "git: {what} carries a signature in a format pgp-pkg does not know"
             )),
-            None => {}
         }
     }
     if matches!(chosen, GitSignature::None) {
@@ -366,8 +375,16 @@ fn push_paths(lines: &mut Vec<String>, label: &str, paths: &[String]) {
 mod tests {
     use super::*;
 
-    fn pgp(payload: &[u8]) -> Option<(Option<Format>, Vec<u8>, Vec<u8>)> {
-        Some((Some(Format::OpenPgp), b"sig".to_vec(), payload.to_vec()))
+    fn found(format: Format, payload: &[u8]) -> Option<Found> {
+        Some(Found {
+            format: Some(format),
+            armored: b"sig".to_vec(),
+            payload: payload.to_vec(),
+        })
+    }
+
+    fn pgp(payload: &[u8]) -> Option<Found> {
+        found(Format::OpenPgp, payload)
     }
 
     #[test]
@@ -384,7 +401,7 @@ mod tests {
     #[test]
     fn an_ssh_tag_falls_back_to_the_commit_and_says_so() {
         let mut notes = Vec::new();
-        let ssh = Some((Some(Format::Ssh), b"sig".to_vec(), b"tag".to_vec()));
+        let ssh = found(Format::Ssh, b"tag");
         let chosen = choose_signature("v1", true, ssh, pgp(b"commit"), &mut notes);
         assert!(matches!(
             chosen,
@@ -400,7 +417,7 @@ mod tests {
     #[test]
     fn an_x509_commit_signature_is_named_and_not_counted() {
         let mut notes = Vec::new();
-        let x509 = Some((Some(Format::X509), b"sig".to_vec(), b"commit".to_vec()));
+        let x509 = found(Format::X509, b"commit");
         let chosen = choose_signature("v1", true, None, x509, &mut notes);
         assert!(matches!(chosen, GitSignature::None));
         assert!(notes[0].contains("X.509"), "{notes:?}");

@@ -79,7 +79,8 @@ pub struct ReadPackage {
     pub integrity_errors: Vec<String>,
     /// The commit a Composer dist says it was made from: `git archive`
     /// (and so GitHub's and GitLab's dist zips) writes its id as the zip
-    /// comment. A claim, checked against the release tag with `--git`.
+    /// comment; a claim, checked against the release tag with `--git`. For a
+    /// git work tree read as HEAD exports it, HEAD's commit.
     pub made_from_commit: Option<String>,
 }
 

@@ -73,6 +73,13 @@ impl ProjectLayout {
         })
     }
 
+    /// The installed tree of a Composer package when it is a git checkout
+    /// (`composer install --prefer-source`, or a package with no dist).
+    pub(crate) fn git_checkout(&self, pkg: &LockedPackage) -> Option<PathBuf> {
+        let tree = self.vendor.join(&pkg.id.name);
+        (pkg.id.ecosystem == Ecosystem::Composer && tree.join(".git").exists()).then_some(tree)
+    }
+
     /// Whether `path` lies inside the project folder: a lockfile's local
     /// `dist.url` (or `file://` source repository) is read only then. Decided
     /// on the names first, so that a path outside is never even looked at;
@@ -148,16 +155,13 @@ pub(crate) fn what_runs(
         name: Some(pkg.id.name.clone()),
         version: Some(pkg.id.version.clone()),
     };
-    if git && pkg.id.ecosystem == Ecosystem::Composer {
-        let tree = project.vendor.join(&pkg.id.name);
-        if tree.join(".git").exists() {
-            return Ok(Located::Found {
-                checksum_file: read_checkout(&tree, &hints, limits)?.checksum_file,
-                problems: Vec::new(),
-                archive_commit: None,
-                checkout: Some(tree),
-            });
-        }
+    if let Some(tree) = project.git_checkout(pkg).filter(|_| git) {
+        return Ok(Located::Found {
+            checksum_file: read_checkout(&tree, &hints, limits)?.checksum_file,
+            problems: Vec::new(),
+            archive_commit: None,
+            checkout: Some(tree),
+        });
     }
     match &pkg.source {
         Source::Hex {
